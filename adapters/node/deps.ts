@@ -1,0 +1,60 @@
+import type { Context } from 'hono'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { resolve } from 'node:path'
+import type { AppOptions } from '../../src/app.js'
+import type { Config } from '../../src/config.js'
+import { createController } from '../../src/controller.js'
+import { createLauncher, defaultDaemonScript } from './launcher.js'
+import { createFileLogStore } from './log-store.js'
+import { loadPipeline, resolvePipelinePath } from './pipeline-file.js'
+import { procfs } from './process-control.js'
+import { createFileRunHistory } from './run-history.js'
+import { createFileStateStore } from './state-store.js'
+
+export interface NodeDeps extends AppOptions {
+  pipelineFile: string
+}
+
+/** Wires the file- and process-backed ports for a config: everything `createApp` needs. */
+export function createDeps(config: Config, opts: { execPath?: string; daemonScript?: string } = {}): NodeDeps {
+  const stateDir = resolve(config.stateDir)
+  const logFile = resolve(config.logFile)
+  const pipelineFile = resolvePipelinePath(config.pipeline)
+  const runs = createFileRunHistory(stateDir)
+  const graceMs = config.stopGraceSeconds * 1000
+  const controller = createController({
+    state: createFileStateStore(stateDir),
+    procs: procfs,
+    runs,
+    graceMs,
+    checkPipeline: async () => void (await loadPipeline(pipelineFile)),
+    launcher: createLauncher({
+      execPath: opts.execPath ?? process.execPath,
+      daemonScript: opts.daemonScript ?? defaultDaemonScript(),
+      stateDir,
+      logFile,
+      pipelineFile,
+      logMaxBytes: config.logMaxBytes,
+      logKeep: config.logKeep,
+      graceMs,
+    }),
+  })
+  return {
+    controller,
+    runs,
+    logs: createFileLogStore(logFile, config.logKeep),
+    minIntervalSeconds: config.minIntervalSeconds,
+    token: config.token,
+    readToken: config.readToken,
+    clientAddress: nodeClientAddress,
+    pipelineFile,
+  }
+}
+
+function nodeClientAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,51 @@
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { LogWriter } from '../../src/ports.js'
+
+/**
+ * The daemon's log: opened in append mode (so truncation by a clear never leaves NUL padding)
+ * and rotated by size to `.1` … `.keep`. Writes are whole lines, so no reader sees a torn line.
+ */
+export function createFileLogWriter(logFile: string, maxBytes: number, keep: number): LogWriter {
+  mkdirSync(dirname(logFile), { recursive: true })
+  let fd = openSync(logFile, 'a')
+  // Bytes written since the size was last read; a clear may have shrunk the file meanwhile.
+  let approx = fstatSync(fd).size
+
+  function rotate() {
+    closeSync(fd)
+    if (keep === 0) rmSync(logFile, { force: true })
+    else {
+      rmSync(`${logFile}.${keep}`, { force: true })
+      for (let i = keep - 1; i >= 1; i--) renameIfExists(`${logFile}.${i}`, `${logFile}.${i + 1}`)
+      renameIfExists(logFile, `${logFile}.1`)
+    }
+    fd = openSync(logFile, 'a')
+    approx = 0
+  }
+
+  const writer: LogWriter = {
+    append(text) {
+      const bytes = Buffer.from(text, 'utf8')
+      let off = 0
+      while (off < bytes.length) off += writeSync(fd, bytes, off)
+      approx += bytes.length
+      if (approx >= maxBytes) {
+        approx = fstatSync(fd).size
+        if (approx >= maxBytes) rotate()
+      }
+    },
+    close() {
+      closeSync(fd)
+    },
+  }
+  return writer
+}
+
+function renameIfExists(from: string, to: string) {
+  try {
+    renameSync(from, to)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+}

@@ -1,0 +1,63 @@
+import { open } from 'node:fs/promises'
+
+const BLOCK = 64 * 1024
+
+/**
+ * Yields the lines of a file from the last to the first (without "\n"), reading 64 KiB blocks
+ * from the end, so the cost of reading the last N lines does not grow with the file.
+ * A missing file yields nothing.
+ */
+export async function* linesFromEnd(path: string): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null
+    throw err
+  })
+  if (!file) return
+  try {
+    let pos = (await file.stat()).size
+    let carry: Buffer = Buffer.alloc(0)
+    let first = true
+    let any = false
+    while (pos > 0) {
+      const size = Math.min(BLOCK, pos)
+      pos -= size
+      const block = Buffer.allocUnsafe(size)
+      await file.read(block, 0, size, pos)
+      let buf = carry.length ? Buffer.concat([block, carry]) : block
+      // A final "\n" ends the last line; it does not start an empty one.
+      if (first) {
+        first = false
+        if (buf.length && buf[buf.length - 1] === 0x0a) buf = buf.subarray(0, buf.length - 1)
+      }
+      if (buf.length) any = true
+      let end = buf.length
+      for (let i = end - 1; i >= 0; i--) {
+        if (buf[i] === 0x0a) {
+          yield buf.subarray(i + 1, end)
+          end = i
+        }
+      }
+      carry = Buffer.from(buf.subarray(0, end))
+    }
+    // What is left before the first "\n" is the file's first line (possibly empty).
+    if (any) yield carry
+  } finally {
+    await file.close()
+  }
+}
+
+/** The last `n` lines of a file as text, each followed by "\n". */
+export async function lastLines(path: string, n: number): Promise<string> {
+  const lines: Buffer[] = []
+  for await (const line of linesFromEnd(path)) {
+    lines.push(line)
+    if (lines.length >= n) break
+  }
+  if (lines.length === 0) return ''
+  lines.reverse()
+  const parts: Buffer[] = []
+  for (const l of lines) parts.push(l, NEWLINE)
+  return Buffer.concat(parts).toString('utf8')
+}
+
+const NEWLINE = Buffer.from('\n')

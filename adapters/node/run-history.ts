@@ -1,0 +1,82 @@
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RunHistory, RunRecord } from '../../src/ports.js'
+import { linesFromEnd } from './read-backwards.js'
+
+/**
+ * STATE_DIR/runs.jsonl: one JSON record per line, appended; a run's later record (its result)
+ * supersedes its earlier one (`running`). Read from the end, so recent runs are cheap.
+ * Pruned to the newest `retain` runs once the file holds about twice that many records.
+ */
+export function createFileRunHistory(stateDir: string, retain = 1000): RunHistory {
+  const file = join(stateDir, 'runs.jsonl')
+  let appendsSincePrune = 0
+
+  async function* newestFirst(): AsyncGenerator<RunRecord> {
+    const seen = new Set<string>()
+    for await (const line of linesFromEnd(file)) {
+      if (line.length === 0) continue
+      let run: RunRecord
+      try {
+        run = JSON.parse(line.toString('utf8')) as RunRecord
+      } catch {
+        continue // a line torn by a crash mid-write is skipped, not fatal
+      }
+      if (seen.has(run.id)) continue
+      seen.add(run.id)
+      yield run
+    }
+  }
+
+  async function prune() {
+    const text = await readFile(file, 'utf8').catch(() => '')
+    const lines = text.split('\n').filter(Boolean)
+    if (lines.length < retain * 2) return
+    const keepIds = new Set<string>()
+    const kept: string[] = []
+    for (let i = lines.length - 1; i >= 0 && keepIds.size <= retain; i--) {
+      const id = safeId(lines[i]!)
+      if (!id) continue
+      if (!keepIds.has(id) && keepIds.size === retain) break
+      keepIds.add(id)
+      kept.push(lines[i]!)
+    }
+    kept.reverse()
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, kept.join('\n') + '\n')
+    await rename(tmp, file)
+  }
+
+  const history: RunHistory = {
+    async append(run) {
+      await mkdir(stateDir, { recursive: true })
+      await appendFile(file, JSON.stringify(run) + '\n')
+      if (++appendsSincePrune >= 100) {
+        appendsSincePrune = 0
+        await prune()
+      }
+    },
+    async list(limit) {
+      const out: RunRecord[] = []
+      for await (const run of newestFirst()) {
+        out.push(run)
+        if (out.length >= limit) break
+      }
+      // A run's result is written after runs that began later (e.g. a skipped tick): order by start.
+      return out.sort((a, b) => b.started_at.localeCompare(a.started_at))
+    },
+    async get(id) {
+      for await (const run of newestFirst()) if (run.id === id) return run
+      return null
+    },
+  }
+  return history
+}
+
+function safeId(line: string): string | null {
+  try {
+    return (JSON.parse(line) as { id?: string }).id ?? null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto'
+import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { DaemonState, StateRead, StateStore } from '../../src/ports.js'
+import { LockTimeoutError } from '../../src/ports.js'
+
+/**
+ * STATE_DIR/state.json, written atomically (temp file, then rename), and STATE_DIR/lock, an
+ * exclusive-create lock file naming its holder, broken only when that holder is dead.
+ */
+export function createFileStateStore(stateDir: string): StateStore {
+  const statePath = join(stateDir, 'state.json')
+  const lockPath = join(stateDir, 'lock')
+  const ensureDir = () => mkdir(stateDir, { recursive: true })
+
+  async function tryLock(token: string): Promise<boolean> {
+    try {
+      const fh = await open(lockPath, 'wx')
+      await fh.writeFile(JSON.stringify({ pid: process.pid, token, at: new Date().toISOString() }))
+      await fh.close()
+      return true
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    await breakIfStale()
+    return false
+  }
+
+  /** A lock whose holder process is gone (crashed mid start/stop) is moved away, then deleted. */
+  async function breakIfStale() {
+    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    if (seen === null) return
+    let holder: number | null = null
+    try {
+      holder = (JSON.parse(seen) as { pid: number }).pid
+    } catch {
+      // Being written right now (open, then write): not stale.
+      return
+    }
+    if (holder !== null && isAlive(holder)) return
+    const aside = `${lockPath}.stale-${randomUUID()}`
+    try {
+      await rename(lockPath, aside)
+    } catch {
+      return
+    }
+    // Someone may have taken a fresh lock between our read and the rename: give it back.
+    const moved = await readFile(aside, 'utf8').catch(() => null)
+    if (moved !== seen) await link(aside, lockPath).catch(() => undefined)
+    await unlink(aside).catch(() => undefined)
+  }
+
+  async function unlock(token: string) {
+    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    if (seen && seen.includes(`"token":"${token}"`)) await unlink(lockPath).catch(() => undefined)
+  }
+
+  const store: StateStore = {
+    async withLock(fn, waitMs = 60_000) {
+      await ensureDir()
+      const token = randomUUID()
+      const deadline = Date.now() + waitMs
+      while (!(await tryLock(token))) {
+        if (Date.now() >= deadline) throw new LockTimeoutError()
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 15))
+      }
+      try {
+        return await fn()
+      } finally {
+        await unlock(token)
+      }
+    },
+
+    async read(): Promise<StateRead> {
+      let text: string
+      try {
+        text = await readFile(statePath, 'utf8')
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: null }
+        throw err
+      }
+      try {
+        const state = JSON.parse(text) as DaemonState
+        if (!Number.isInteger(state.pid) || typeof state.instance_id !== 'string' || !state.schedule) {
+          return { state: null, corrupt: `${statePath}: missing pid, instance_id or schedule` }
+        }
+        return { state }
+      } catch (err) {
+        return { state: null, corrupt: `${statePath}: invalid JSON (${(err as Error).message})` }
+      }
+    },
+
+    async create(state) {
+      await ensureDir()
+      const tmp = `${statePath}.${state.instance_id}.tmp`
+      await writeFile(tmp, JSON.stringify(state, null, 2))
+      try {
+        // link() fails when state.json exists: two daemons can never both claim it.
+        await link(tmp, statePath)
+        return true
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+        throw err
+      } finally {
+        await unlink(tmp).catch(() => undefined)
+      }
+    },
+
+    async write(state) {
+      const tmp = `${statePath}.${state.instance_id}.tmp`
+      await writeFile(tmp, JSON.stringify(state, null, 2))
+      await rename(tmp, statePath)
+    },
+
+    async remove(instanceId) {
+      const read = await store.read()
+      if (read.state?.instance_id === instanceId) await unlink(statePath).catch(() => undefined)
+    },
+
+    async quarantine() {
+      const to = `${statePath}.corrupt-${Date.now()}`
+      try {
+        await rename(statePath, to)
+        return to
+      } catch {
+        return null
+      }
+    },
+  }
+  return store
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

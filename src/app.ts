@@ -1,0 +1,74 @@
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
+import { requireToken } from './auth.js'
+import { ApiError, ConfigError, errorBody } from './errors.js'
+import type { CronController, LogStore, RunHistory } from './ports.js'
+import { routeGroup } from './route-kit.js'
+import { cronRoutes } from './routes/cron.js'
+import { healthRoutes } from './routes/health.js'
+import { logRoutes } from './routes/logs.js'
+
+export interface AppOptions {
+  controller: CronController
+  logs: LogStore
+  runs: RunHistory
+  /** Smallest accepted `interval_seconds` (SPEC: 10; tests lower it). */
+  minIntervalSeconds?: number
+  /** With a token, `/api/*` and `/metrics` need `Authorization: Bearer <token>`. */
+  token?: string | null
+  /** A token that may use GET routes only. */
+  readToken?: string | null
+  /** Where a request came from, for the audit lines (the runtime adapter knows). */
+  clientAddress?: (c: Context) => string | undefined
+  /** Where unexpected errors go; the client only ever sees a generic 500. */
+  onUnexpectedError?: (err: unknown) => void
+}
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+/** Builds the one Hono app that serves every route. Mount it anywhere: `parent.route('/cron', createApp(...))`. */
+export function createApp(options: AppOptions) {
+  const app = routeGroup()
+  const report = options.onUnexpectedError ?? ((err) => console.error('pipeline-cron: unexpected error:', err))
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.detail), err.status, err.headers)
+    if (err instanceof ConfigError) return c.json(errorBody(err.message), 500)
+    if (err instanceof HTTPException) return c.json(errorBody(httpExceptionDetail(err)), err.status)
+    report(err)
+    return c.json(errorBody('Internal server error'), 500)
+  })
+  app.notFound((c) => c.json(errorBody(`Not found: ${c.req.method} ${c.req.path}`), 404))
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody(`Method ${c.req.method} not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, {
+          Allow: methods.join(', '),
+        }),
+    }),
+  )
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody(`Request body too large: the limit is ${MAX_BODY_BYTES} bytes`), 413),
+    }),
+  )
+  app.use('/api/*', requireToken(options))
+  app.use('/metrics', requireToken(options))
+
+  return app
+    .route('/', healthRoutes())
+    .route('/', cronRoutes(options))
+    .route('/', logRoutes(options))
+}
+
+export type AppType = ReturnType<typeof createApp>
+
+function httpExceptionDetail(err: HTTPException): string {
+  if (err.status === 400 && /JSON/i.test(err.message)) return 'body: invalid JSON'
+  if (err.status === 415) return 'Unsupported Media Type: send the body as application/json'
+  return err.message || 'Request failed'
+}

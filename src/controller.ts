@@ -1,0 +1,224 @@
+import { ApiError } from './errors.js'
+import type {
+  CronController,
+  DaemonLauncher,
+  DaemonState,
+  DaemonStatus,
+  LastRun,
+  ProcessControl,
+  RunHistory,
+  StateStore,
+  StopMode,
+} from './ports.js'
+import { LockTimeoutError } from './ports.js'
+import { createTicker, nextRuns } from './schedule.js'
+
+export interface ControllerOptions {
+  state: StateStore
+  procs: ProcessControl
+  launcher: DaemonLauncher
+  runs: RunHistory
+  /** Reads and validates the pipeline file; throws a ConfigError with a one-line message. */
+  checkPipeline: () => Promise<void>
+  /** The daemon's grace for a cancelled step; stop waits this long plus `stopSlackMs`. */
+  graceMs: number
+  stopSlackMs?: number
+  /** How long a drain may wait for the current run before it turns into a cancel. */
+  drainTimeoutMs?: number
+  startTimeoutMs?: number
+  pollMs?: number
+  now?: () => Date
+  sleep?: (ms: number) => Promise<void>
+}
+
+/**
+ * The daemon's lifecycle as the API sees it: start, stop, status, run-now. Never signals a
+ * pid before `procs.identify` has said it is ours.
+ */
+export function createController(o: ControllerOptions): CronController {
+  const now = o.now ?? (() => new Date())
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const pollMs = o.pollMs ?? 20
+  const stopSlackMs = o.stopSlackMs ?? 5000
+
+  /** Reads the state; a dead or foreign pid is stale and, when `clean`, removed. */
+  async function liveDaemon(clean: boolean): Promise<DaemonState | null> {
+    const read = await o.state.read()
+    if ('corrupt' in read) {
+      if (clean) await o.state.quarantine()
+      return null
+    }
+    const s = read.state
+    if (!s) return null
+    if ((await o.procs.identify(s.pid, s.instance_id)) === 'ours') return s
+    if (clean) {
+      await o.state.remove(s.instance_id)
+      await abandonRuns(s.instance_id, 'the daemon died during the run')
+    }
+    return null
+  }
+
+  /** A run left `running` by a daemon that is gone becomes `abandoned`, never running forever. */
+  async function abandonRuns(instanceId: string | null, reason: string) {
+    const recent = await o.runs.list(20)
+    for (const run of recent) {
+      if (run.status !== 'running' || (instanceId && run.instance_id !== instanceId)) continue
+      const finished = now()
+      await o.runs.append({
+        ...run,
+        status: 'abandoned',
+        reason,
+        finished_at: finished.toISOString(),
+        duration_ms: finished.getTime() - Date.parse(run.started_at),
+      })
+    }
+  }
+
+  async function waitUntilGone(pid: number, instanceId: string, ms: number): Promise<boolean> {
+    const deadline = now().getTime() + ms
+    while ((await o.procs.identify(pid, instanceId)) === 'ours') {
+      if (now().getTime() >= deadline) return false
+      await sleep(pollMs)
+    }
+    return true
+  }
+
+  async function locked<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await o.state.withLock(fn)
+    } catch (err) {
+      if (err instanceof LockTimeoutError) throw new ApiError(503, `Busy: ${err.message}`)
+      throw err
+    }
+  }
+
+  async function lastRun(): Promise<LastRun | null> {
+    const runs = await o.runs.list(50)
+    const last = runs.find((r) => r.status !== 'running' && r.status !== 'skipped')
+    if (!last) return null
+    const { id, status, started_at, finished_at, duration_ms } = last
+    return { id, status, started_at, finished_at, duration_ms }
+  }
+
+  return {
+    start(req) {
+      return locked(async () => {
+        const live = await liveDaemon(true)
+        if (live) return { ok: false, reason: 'already_running', pid: live.pid }
+        await o.checkPipeline()
+        const instanceId = crypto.randomUUID()
+        const launched = await o.launcher.launch({ instanceId, schedule: req.schedule, runImmediately: req.runImmediately })
+        let exit: { code: number | null; stderr: string } | null = null
+        void launched.exited.then((e) => (exit = e))
+        const deadline = now().getTime() + (o.startTimeoutMs ?? 15_000)
+        for (;;) {
+          const read = await o.state.read()
+          if ('state' in read && read.state?.instance_id === instanceId) {
+            return { ok: true, pid: read.state.pid, schedule: req.schedule }
+          }
+          if (exit) {
+            const why = (exit as { stderr: string }).stderr.trim().split('\n').pop() || `exit code ${(exit as { code: number | null }).code}`
+            throw new ApiError(500, `Daemon failed to start: ${why}`)
+          }
+          if (now().getTime() >= deadline) {
+            // Only the process we just launched, checked by its instance id, is ended.
+            if ((await o.procs.identify(launched.pid, instanceId)) === 'ours') o.procs.signalGroup(launched.pid, 'SIGKILL')
+            throw new ApiError(500, 'Daemon failed to start: it did not report ready in time')
+          }
+          await sleep(pollMs)
+        }
+      })
+    },
+
+    stop(mode: StopMode) {
+      return locked(async () => {
+        const live = await liveDaemon(true)
+        if (!live) return { ok: false, reason: 'not_running' }
+        const { pid, instance_id: id } = live
+        o.procs.signal(pid, mode === 'drain' ? 'SIGQUIT' : 'SIGTERM')
+        let gone = true
+        if (mode === 'drain') {
+          gone = await waitUntilGone(pid, id, o.drainTimeoutMs ?? 15 * 60_000)
+          if (!gone) o.procs.signal(pid, 'SIGTERM')
+        }
+        if (mode === 'cancel' || !gone) gone = await waitUntilGone(pid, id, o.graceMs + stopSlackMs)
+        const forced = !gone
+        if (forced) o.procs.signalGroup(pid, 'SIGKILL')
+        // Whatever of the tree is still alive now survived the daemon's own cleanup.
+        const survivors = (await o.procs.findTagged(id)).filter((p) => p !== pid || forced)
+        for (const p of survivors) o.procs.signal(p, 'SIGKILL')
+        if (forced || survivors.length) await waitUntilGone(pid, id, 2000)
+        if (survivors.length) await waitForNoTagged(id, 2000)
+        await o.state.remove(id)
+        if (forced) await abandonRuns(id, 'the daemon was killed after it did not stop in time')
+        return { ok: true, pid, survivors, forced }
+      })
+    },
+
+    async status(): Promise<DaemonStatus> {
+      let live = await liveDaemon(false)
+      if (!live) {
+        // Stale state is cleaned only under the lock, so a concurrent start is never undone.
+        await o.state.withLock(() => liveDaemon(true), 0).catch(() => undefined)
+        live = null
+      }
+      const last = await lastRun()
+      if (!live) {
+        return {
+          is_running: false,
+          pid: null,
+          message: 'Daemon is not running',
+          schedule: null,
+          started_at: null,
+          next_run_at: null,
+          next_runs: [],
+          current_run: null,
+          last_run: last,
+        }
+      }
+      const ticker = createTicker(live.schedule, new Date(live.started_at))
+      const upcoming = live.next_run_at ? nextRuns(ticker, new Date(Date.parse(live.next_run_at) - 1), 5) : []
+      return {
+        is_running: true,
+        pid: live.pid,
+        message: live.stopping ? `Daemon is stopping (PID: ${live.pid})` : `Daemon is running (PID: ${live.pid})`,
+        schedule: live.schedule,
+        started_at: live.started_at,
+        next_run_at: live.next_run_at,
+        next_runs: upcoming.map((d) => d.toISOString()),
+        current_run: live.current_run,
+        last_run: last,
+      }
+    },
+
+    async runNow() {
+      const live = await liveDaemon(false)
+      if (!live) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
+      if (live.current_run) {
+        return { ok: false, reason: 'busy', detail: `A run is in progress (${live.current_run.id})` }
+      }
+      if (live.stopping) return { ok: false, reason: 'busy', detail: 'Daemon is stopping' }
+      const signalledAt = now().getTime()
+      o.procs.signal(live.pid, 'SIGUSR2')
+      // The daemon publishes the run it started; report its id when it shows up.
+      const deadline = signalledAt + 5000
+      while (now().getTime() < deadline) {
+        const read = await o.state.read()
+        const run = 'state' in read ? read.state?.current_run : null
+        if (run && run.trigger === 'manual') return { ok: true, runId: run.id }
+        const recent = (await o.runs.list(1))[0]
+        // A short manual run may already be over: its record is then the newest one.
+        if (recent && recent.trigger === 'manual' && Date.parse(recent.started_at) >= signalledAt - 1) {
+          return { ok: true, runId: recent.id }
+        }
+        await sleep(pollMs)
+      }
+      return { ok: true, runId: null }
+    },
+  }
+
+  async function waitForNoTagged(id: string, ms: number) {
+    const deadline = now().getTime() + ms
+    while ((await o.procs.findTagged(id)).length > 0 && now().getTime() < deadline) await sleep(pollMs)
+  }
+}

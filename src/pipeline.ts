@@ -1,0 +1,95 @@
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+/** One step of the pipeline file (SPEC section 4). */
+export interface PipelineStep {
+  name: string
+  /** A string runs through `/bin/sh -c`; an array is executed directly. */
+  run: string | string[]
+  /** Relative to the pipeline file's folder. */
+  cwd?: string
+  env?: Record<string, string>
+  timeout_seconds?: number
+  continue_on_error?: boolean
+}
+
+export interface Pipeline {
+  name: string
+  steps: PipelineStep[]
+}
+
+const stepSchema = z.strictObject({
+  name: z
+    .string({ error: 'expected a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(200, { error: 'must be at most 200 characters' })
+    .regex(/^[^\r\n]+$/, { error: 'must be a single line' }),
+  run: z.union(
+    [
+      z.string().min(1),
+      z.array(z.string(), { error: 'expected a string or an array of strings' }).min(1),
+    ],
+    { error: 'expected a string or an array of strings' },
+  ),
+  cwd: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).optional(),
+  env: z.record(z.string(), z.string({ error: 'expected a string value' }), { error: 'expected an object of strings' }).optional(),
+  timeout_seconds: z
+    .number({ error: 'expected a number of seconds' })
+    .positive({ error: 'must be > 0' })
+    .max(7 * 24 * 3600, { error: 'must be at most 604800 (one week)' })
+    .optional(),
+  continue_on_error: z.boolean({ error: 'expected true or false' }).optional(),
+})
+
+export const pipelineSchema = z
+  .strictObject({
+    name: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).optional(),
+    steps: z.array(stepSchema, { error: 'expected an array of steps' }).min(1, { error: 'must have at least one step' }),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>()
+    p.steps.forEach((s, i) => {
+      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `duplicate step name "${s.name}"` })
+      seen.add(s.name)
+    })
+  })
+
+/**
+ * Parses and validates a pipeline file's text. Throws a ConfigError whose message is one line:
+ * `pipeline.json: steps[1].run: expected a string or an array of strings`.
+ */
+export function parsePipeline(text: string, fileLabel: string): Pipeline {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${fileLabel}: invalid JSON (${(err as Error).message})`)
+  }
+  const result = pipelineSchema.safeParse(raw)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    throw new ConfigError(`${fileLabel}: ${formatIssue(issue)}`)
+  }
+  const { name, steps } = result.data
+  return { name: name ?? 'pipeline', steps }
+}
+
+/** `steps[1].run: expected ...`, or `key "x": not allowed` for unknown keys. */
+export function formatIssue(issue: z.core.$ZodIssue, root = ''): string {
+  const path = formatPath(issue.path)
+  const where = path || root
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ')
+    return `${where ? `${where}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}`
+  }
+  return where ? `${where}: ${issue.message}` : issue.message
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else out += out ? `.${String(part)}` : String(part)
+  }
+  return out
+}

@@ -1,0 +1,150 @@
+/**
+ * The ports: small interfaces the core declares and each runtime adapter fills in.
+ * Plain types only, so Node, Bun, in-memory fakes (and later a distributed backend) fit.
+ */
+import type { Schedule } from './schedule.js'
+import type { CurrentRun, DaemonStatus, RunRecord } from './schemas.js'
+
+export type { Schedule } from './schedule.js'
+export type { CurrentRun, DaemonStatus, LastRun, RunRecord, RunStatus, StepRecord } from './schemas.js'
+
+// ---------------------------------------------------------------------------------------------
+// Ports the HTTP app talks to.
+// ---------------------------------------------------------------------------------------------
+
+export interface StartRequest {
+  schedule: Schedule
+  runImmediately: boolean
+}
+
+export type StartResult = { ok: true; pid: number; schedule: Schedule } | { ok: false; reason: 'already_running'; pid: number }
+
+export type StopMode = 'cancel' | 'drain'
+
+export type StopResult =
+  | { ok: true; pid: number; survivors: number[]; forced: boolean }
+  | { ok: false; reason: 'not_running' }
+
+export type RunNowResult =
+  | { ok: true; runId: string | null }
+  | { ok: false; reason: 'not_running' | 'busy'; detail: string }
+
+/** Starts, stops and inspects the daemon. Start and stop are serialised across processes. */
+export interface CronController {
+  start(req: StartRequest): Promise<StartResult>
+  stop(mode: StopMode): Promise<StopResult>
+  status(): Promise<DaemonStatus>
+  runNow(): Promise<RunNowResult>
+}
+
+/** Reads and clears the pipeline log. */
+export interface LogStore {
+  /** The last `lines` lines of the current log file, each ending in "\n" as written. */
+  tail(lines: number): Promise<string>
+  /** The whole current log file, in chunks that may split lines but never characters. */
+  readAll(): AsyncIterable<string>
+  /** Empties the log (the daemon keeps appending, from offset 0). */
+  clear(): Promise<void>
+  /** Appends whole lines (already formatted) to the log, e.g. audit lines from the API. */
+  append(text: string): Promise<void>
+}
+
+/** The run records, oldest first on disk; readers see the newest record per id. */
+export interface RunHistory {
+  append(run: RunRecord): Promise<void>
+  /** Newest first. */
+  list(limit: number): Promise<RunRecord[]>
+  get(id: string): Promise<RunRecord | null>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Primitives the controller and the daemon are built on.
+// ---------------------------------------------------------------------------------------------
+
+/** What STATE_DIR/state.json holds while a daemon runs. */
+export interface DaemonState {
+  pid: number
+  instance_id: string
+  runtime: string
+  started_at: string
+  schedule: Schedule
+  run_immediately: boolean
+  pipeline_file: string
+  next_run_at: string | null
+  current_run: CurrentRun | null
+  stopping: StopMode | null
+}
+
+export type StateRead = { state: DaemonState | null } | { state: null; corrupt: string }
+
+export interface StateStore {
+  /** Runs `fn` holding the cross-process lock; waits up to `waitMs`, then throws LockTimeoutError. */
+  withLock<T>(fn: () => Promise<T>, waitMs?: number): Promise<T>
+  read(): Promise<StateRead>
+  /** Creates the state only when none exists (atomic); false when another daemon's state is there. */
+  create(state: DaemonState): Promise<boolean>
+  /** Replaces the state atomically (temp file, then rename). */
+  write(state: DaemonState): Promise<void>
+  /** Removes the state if it still belongs to `instanceId`. */
+  remove(instanceId: string): Promise<void>
+  /** Moves an unreadable state file aside, keeping it for inspection; returns where to. */
+  quarantine(): Promise<string | null>
+}
+
+export class LockTimeoutError extends Error {
+  constructor(message = 'another start or stop is in progress; try again') {
+    super(message)
+    this.name = 'LockTimeoutError'
+  }
+}
+
+export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGQUIT' | 'SIGUSR2' | 'SIGINT'
+
+/** Process-table access. Nothing here signals a pid that was not checked by the caller. */
+export interface ProcessControl {
+  /** `ours` only when pid is alive and carries our instance id; `gone` for dead or zombie. */
+  identify(pid: number, instanceId: string): Promise<'ours' | 'foreign' | 'gone'>
+  /** Sends a signal; false when the process (or group) does not exist. */
+  signal(pid: number, signal: Signal): boolean
+  signalGroup(pgid: number, signal: Signal): boolean
+  /** Live processes whose environment carries our instance marker (the whole daemon tree). */
+  findTagged(instanceId: string): Promise<number[]>
+}
+
+/** The environment variable that marks every process of one daemon's tree. */
+export const INSTANCE_ENV = 'PIPELINE_CRON_INSTANCE'
+
+export interface LaunchedDaemon {
+  pid: number
+  /** Settles when the daemon process exits, with what it printed on stderr (its start-up error). */
+  exited: Promise<{ code: number | null; stderr: string }>
+}
+
+export interface DaemonLauncher {
+  launch(opts: { instanceId: string; schedule: Schedule; runImmediately: boolean }): Promise<LaunchedDaemon>
+}
+
+export interface SpawnRequest {
+  argv: string[]
+  cwd: string
+  env: Record<string, string>
+}
+
+export interface SpawnedProcess {
+  pid: number
+  /** Settles once the process has exited and its output has been delivered. */
+  exited: Promise<{ exitCode: number | null; signal: string | null; error?: string }>
+  /** Signals the process group the child leads (each step runs in its own group). */
+  killGroup(signal: Signal): void
+}
+
+/** Spawns one step in its own process group, delivering its output as text. */
+export interface ProcessRunner {
+  spawn(req: SpawnRequest, onOutput: (text: string, stream: 'stdout' | 'stderr') => void): SpawnedProcess
+}
+
+/** The daemon's side of the log: appends and rotates. Synchronous so lines keep their order. */
+export interface LogWriter {
+  append(text: string): void
+  close(): void
+}

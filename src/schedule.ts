@@ -1,0 +1,71 @@
+import { Cron } from 'croner'
+
+/** How the daemon is scheduled: every N seconds, or on a cron expression. */
+export type Schedule =
+  | { type: 'interval'; interval_seconds: number }
+  | { type: 'cron'; cron: string; timezone: string | null }
+
+/** Fire times of a schedule anchored at the daemon's start `t0`. */
+export interface Ticker {
+  /** The first fire time strictly after `after`. Null when a cron expression never fires again. */
+  next(after: Date): Date | null
+}
+
+export function createTicker(schedule: Schedule, t0: Date): Ticker {
+  if (schedule.type === 'interval') {
+    const step = schedule.interval_seconds * 1000
+    const origin = t0.getTime()
+    // t0 + k * interval: fire times come from the anchor, so lateness never accumulates.
+    return {
+      next(after) {
+        const k = Math.floor((after.getTime() - origin) / step) + 1
+        return new Date(origin + Math.max(k, 1) * step)
+      },
+    }
+  }
+  const cron = compileCron(schedule.cron, schedule.timezone)
+  return { next: (after) => cron.nextRun(after) }
+}
+
+/** The next `count` fire times after `after`. */
+export function nextRuns(ticker: Ticker, after: Date, count: number): Date[] {
+  const out: Date[] = []
+  let at: Date | null = after
+  while (out.length < count && at) {
+    at = ticker.next(at)
+    if (at) out.push(at)
+  }
+  return out
+}
+
+/** Human text used in start messages and logs: `interval: 60 seconds`, `cron: 0 * * * * (UTC)`. */
+export function describeSchedule(schedule: Schedule): string {
+  if (schedule.type === 'interval') return `interval: ${schedule.interval_seconds} seconds`
+  return `cron: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}`
+}
+
+/** Compiles a 5- or 6-field cron expression; throws with croner's reason when it is invalid. */
+export function compileCron(expression: string, timezone: string | null): Cron {
+  return new Cron(expression, { paused: true, mode: '5-or-6-parts', ...(timezone ? { timezone } : {}) })
+}
+
+/** Returns null when `expression` is valid, else why not. */
+export function cronProblem(expression: string): string | null {
+  try {
+    const cron = compileCron(expression, null)
+    if (!cron.nextRun()) return 'never fires'
+    return null
+  } catch (err) {
+    return (err as Error).message.replace(/^CronPattern: /, '')
+  }
+}
+
+/** True for a time zone name the runtime's Intl knows (IANA names such as `Europe/Berlin`). */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    node: 'adapters/node/index.ts',
+    cli: 'adapters/node/cli.ts',
+    daemon: 'adapters/node/daemon-main.ts',
+  },
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  // tsup injects baseUrl, which TS 6 deprecates (TS5101) unless told to ignore it.
+  dts: { entry: { index: 'src/index.ts', node: 'adapters/node/index.ts' }, compilerOptions: { ignoreDeprecations: '6.0' } },
+  clean: true,
+  sourcemap: true,
+  splitting: true,
+})
