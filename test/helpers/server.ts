@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { isAlive, killAll, pidsWithEnv } from './procs.js'
+import { waitFor } from './wait.js'
+
+export const ROOT = resolve(import.meta.dirname, '..', '..')
+/** The built package to test; PIPELINE_CRON_DIST lets a developer test a private build. */
+export const DIST = process.env.PIPELINE_CRON_DIST ? resolve(process.env.PIPELINE_CRON_DIST) : join(ROOT, 'dist')
+export const BUN = join(ROOT, 'node_modules', '.bin', 'bun')
+
+export type Runtime = 'node' | 'bun'
+
+export interface TestServer {
+  url: string
+  pid: number
+  dir: string
+  stateDir: string
+  logFile: string
+  pipelineFile: string
+  output: () => string
+  /** Stops the server (SIGTERM, then SIGKILL); the daemon, if any, is left running. */
+  close: () => Promise<void>
+  /** Kills every process of any daemon started from this state dir, then removes the temp dir. */
+  cleanup: () => Promise<void>
+}
+
+export interface ServerOptions {
+  runtime?: Runtime
+  /** A pipeline object, written to DIR/pipeline.json; steps may use fixtures from test/fixtures. */
+  pipeline?: unknown
+  /** Reuse a folder (e.g. to restart a server on the same state dir). */
+  dir?: string
+  args?: string[]
+  env?: Record<string, string>
+}
+
+/** A temp folder under the OS temp dir, removed by `cleanup`. */
+export function tempDir(prefix = 'pc-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix))
+}
+
+/** The fixture scripts folder, for pipelines in tests: `node ${FIXTURES}/print.mjs`. */
+export const FIXTURES = join(ROOT, 'test', 'fixtures')
+
+/**
+ * Starts the built server (Node: dist/cli.js; Bun: adapters/bun/server.ts) on an ephemeral
+ * loopback port with a temp state dir, a temp log file and a 1 s minimum interval.
+ */
+export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
+  const dir = o.dir ?? tempDir()
+  mkdirSync(dir, { recursive: true })
+  const stateDir = join(dir, 'state')
+  const logFile = join(dir, 'pipeline.log')
+  const pipelineFile = join(dir, 'pipeline.json')
+  if (o.pipeline !== undefined) writeFileSync(pipelineFile, JSON.stringify(o.pipeline, null, 2))
+  const runtime = o.runtime ?? ((process.env.PIPELINE_CRON_RUNTIME as Runtime | undefined) ?? 'node')
+  const [cmd, entry] = runtime === 'bun' ? [BUN, join(ROOT, 'adapters', 'bun', 'server.ts')] : [process.execPath, join(DIST, 'cli.js')]
+  const args = [
+    entry!,
+    ...(runtime === 'node' ? ['serve'] : []),
+    '--port', '0',
+    '--host', '127.0.0.1',
+    '--state-dir', stateDir,
+    '--log-file', logFile,
+    '--pipeline', pipelineFile,
+    '--min-interval', '1',
+    '--stop-grace', '2',
+    ...(o.args ?? []),
+  ]
+  const child: ChildProcess = spawn(cmd!, args, { cwd: dir, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  const exited = new Promise<void>((r) => child.once('exit', () => r()))
+  const url = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${out}`)
+      return /listening on (http:\/\/\S+)/.exec(out)?.[1]
+    },
+    { timeoutMs: 15_000, what: 'the server to listen' },
+  ).catch((err) => {
+    child.kill('SIGKILL')
+    throw err
+  })
+  const pid = child.pid!
+  const close = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000)
+    await exited
+    clearTimeout(t)
+  }
+  return {
+    url,
+    pid,
+    dir,
+    stateDir,
+    logFile,
+    pipelineFile,
+    output: () => out,
+    close,
+    cleanup: async () => {
+      await close()
+      killDaemonsOf(stateDir)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Kills the daemon recorded in `stateDir` (and its whole tree, found by its instance marker). */
+export function killDaemonsOf(stateDir: string) {
+  try {
+    const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { instance_id: string }
+    const pids = pidsWithEnv('PIPELINE_CRON_INSTANCE', state.instance_id)
+    killAll(pids.filter(isAlive))
+  } catch {
+    // no state: no daemon
+  }
+}
+
+/** fetch() against the server, with a JSON body when `json` is given. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  init: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+  const headers: Record<string, string> = { ...init.headers }
+  let body = init.body
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json)
+    headers['Content-Type'] ??= 'application/json'
+  }
+  const res = await fetch(base + path, { method, headers, body })
+  const text = await res.text()
+  let parsed: unknown = undefined
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers }
+}
