@@ -9,6 +9,8 @@ import { routeGroup } from './route-kit.js'
 import { cronRoutes } from './routes/cron.js'
 import { healthRoutes } from './routes/health.js'
 import { logRoutes } from './routes/logs.js'
+import { monitoringRoutes } from './routes/monitoring.js'
+import { runRoutes } from './routes/runs.js'
 
 export interface AppOptions {
   controller: CronController
@@ -22,6 +24,8 @@ export interface AppOptions {
   readToken?: string | null
   /** Where a request came from, for the audit lines (the runtime adapter knows). */
   clientAddress?: (c: Context) => string | undefined
+  /** Heartbeat period of the log stream (SPEC: 15 s; tests shorten it). */
+  heartbeatMs?: number
   /** Where unexpected errors go; the client only ever sees a generic 500. */
   onUnexpectedError?: (err: unknown) => void
 }
@@ -62,7 +66,9 @@ export function createApp(options: AppOptions) {
   return app
     .route('/', healthRoutes())
     .route('/', cronRoutes(options))
+    .route('/', runRoutes(options))
     .route('/', logRoutes(options))
+    .route('/', monitoringRoutes(options))
 }
 
 export type AppType = ReturnType<typeof createApp>

@@ -47,7 +47,16 @@ export interface LogStore {
   clear(): Promise<void>
   /** Appends whole lines (already formatted) to the log, e.g. audit lines from the API. */
   append(text: string): Promise<void>
+  /**
+   * The last `lines` lines, then every new line as it is written, until `signal` aborts.
+   * Survives rotation; a clear arrives as `{ type: 'clear' }`.
+   */
+  follow(lines: number, signal: AbortSignal): AsyncIterable<LogEvent>
+  /** Every retained log file, oldest first (`.N` … `.1`, then the current file), as text chunks. */
+  readRetained(): AsyncIterable<string>
 }
+
+export type LogEvent = { type: 'lines'; lines: string[] } | { type: 'clear' }
 
 /** The run records, oldest first on disk; readers see the newest record per id. */
 export interface RunHistory {

@@ -1,23 +1,22 @@
 import { createReadStream } from 'node:fs'
 import { appendFile, mkdir, rm, truncate } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { LogStore } from '../../src/ports.js'
+import type { LogEvent, LogStore } from '../../src/ports.js'
+import { createLogFollower } from './log-follower.js'
 import { lastLines } from './read-backwards.js'
 
-/** The API's view of the log file: read from the end, stream, clear, append audit lines. */
-export function createFileLogStore(logFile: string, keep: number): LogStore {
+/** The API's view of the log file: read from the end, stream, follow, clear, append audit lines. */
+export function createFileLogStore(logFile: string, keep: number, opts: { pollMs?: number } = {}) {
+  const follower = createLogFollower(logFile, opts.pollMs)
+
   const logs: LogStore = {
     tail: (lines) => lastLines(logFile, lines),
 
-    async *readAll() {
-      const stream = createReadStream(logFile, { encoding: 'utf8', highWaterMark: 256 * 1024 })
-      try {
-        for await (const chunk of stream) yield chunk as string
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      } finally {
-        stream.destroy()
-      }
+    readAll: () => readText(logFile),
+
+    async *readRetained() {
+      for (let i = keep; i >= 1; i--) yield* readText(`${logFile}.${i}`)
+      yield* readText(logFile)
     },
 
     async clear() {
@@ -25,14 +24,55 @@ export function createFileLogStore(logFile: string, keep: number): LogStore {
       // write lands at offset 0 with no NUL padding and no line lost after the clear.
       await truncate(logFile, 0).catch(ignoreMissing)
       for (let i = 1; i <= keep; i++) await rm(`${logFile}.${i}`, { force: true })
+      await follower.cleared()
     },
 
     async append(text) {
       await mkdir(dirname(logFile), { recursive: true })
       await appendFile(logFile, text)
     },
+
+    follow(lines, signal) {
+      return follow(lines, signal)
+    },
   }
-  return logs
+
+  async function* follow(lines: number, signal: AbortSignal): AsyncGenerator<LogEvent> {
+    if (signal.aborted) return
+    const queue: LogEvent[] = []
+    let wake: (() => void) | null = null
+    const sub = await follower.subscribe((e) => {
+      queue.push(e)
+      wake?.()
+    })
+    const onAbort = () => wake?.()
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const history = await lastLines(logFile, lines, sub.startOffset)
+      if (history) yield { type: 'lines', lines: history.slice(0, -1).split('\n') }
+      while (!signal.aborted) {
+        if (queue.length === 0) await new Promise<void>((r) => (wake = r))
+        wake = null
+        while (queue.length && !signal.aborted) yield queue.shift()!
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      sub.unsubscribe()
+    }
+  }
+
+  return Object.assign(logs, { followerStats: follower.stats })
+}
+
+async function* readText(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })
+  try {
+    for await (const chunk of stream) yield chunk as string
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  } finally {
+    stream.destroy()
+  }
 }
 
 function ignoreMissing(err: NodeJS.ErrnoException) {

@@ -7,14 +7,14 @@ const BLOCK = 64 * 1024
  * from the end, so the cost of reading the last N lines does not grow with the file.
  * A missing file yields nothing.
  */
-export async function* linesFromEnd(path: string): AsyncGenerator<Buffer> {
+export async function* linesFromEnd(path: string, endOffset?: number): AsyncGenerator<Buffer> {
   const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null
     throw err
   })
   if (!file) return
   try {
-    let pos = (await file.stat()).size
+    let pos = Math.min((await file.stat()).size, endOffset ?? Number.MAX_SAFE_INTEGER)
     let carry: Buffer = Buffer.alloc(0)
     let first = true
     let any = false
@@ -47,9 +47,9 @@ export async function* linesFromEnd(path: string): AsyncGenerator<Buffer> {
 }
 
 /** The last `n` lines of a file as text, each followed by "\n". */
-export async function lastLines(path: string, n: number): Promise<string> {
+export async function lastLines(path: string, n: number, endOffset?: number): Promise<string> {
   const lines: Buffer[] = []
-  for await (const line of linesFromEnd(path)) {
+  for await (const line of linesFromEnd(path, endOffset)) {
     lines.push(line)
     if (lines.length >= n) break
   }

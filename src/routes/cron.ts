@@ -1,14 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { createRoute } from '@hono/zod-openapi'
 import type { AppOptions } from '../app.js'
 import { ApiError } from '../errors.js'
 import type { Schedule } from '../schedule.js'
 import { describeSchedule } from '../schedule.js'
 import { errorResponses, routeGroup } from '../route-kit.js'
 import {
-  limitQuerySchema,
   runNowResultSchema,
-  runRecordSchema,
-  runsSchema,
   startBodySchema,
   statusSchema,
   stopBodySchema,
@@ -61,24 +58,6 @@ export function cronRoutes(o: AppOptions) {
     responses: { 200: json(runNowResultSchema, 'Run started'), ...errorResponses(401, 409, 500) },
   })
 
-  const runs = createRoute({
-    method: 'get',
-    path: '/api/cron/runs',
-    tags: ['runs'],
-    summary: 'Past runs, newest first',
-    request: { query: limitQuerySchema },
-    responses: { 200: json(runsSchema, 'Runs'), ...errorResponses(400, 401, 500) },
-  })
-
-  const run = createRoute({
-    method: 'get',
-    path: '/api/cron/runs/{id}',
-    tags: ['runs'],
-    summary: 'One run',
-    request: { params: z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) }) },
-    responses: { 200: json(runRecordSchema, 'The run'), ...errorResponses(401, 404, 500) },
-  })
-
   return routeGroup()
     .openapi(start, async (c) => {
       const body = c.req.valid('json')
@@ -125,14 +104,5 @@ export function cronRoutes(o: AppOptions) {
         { success: true as const, message: 'Run started', timestamp: new Date().toISOString(), run_id: result.runId },
         200,
       )
-    })
-    .openapi(runs, async (c) => {
-      const { limit } = c.req.valid('query')
-      return c.json({ runs: await o.runs.list(limit ?? 50) }, 200)
-    })
-    .openapi(run, async (c) => {
-      const found = await o.runs.get(c.req.valid('param').id)
-      if (!found) throw new ApiError(404, `Run not found: ${c.req.valid('param').id}`)
-      return c.json(found, 200)
     })
 }

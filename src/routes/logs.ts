@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
 import type { AppOptions } from '../app.js'
 import { countLines } from '../log-line.js'
 import { errorResponses, routeGroup } from '../route-kit.js'
@@ -43,7 +44,22 @@ const clear = createRoute({
   },
 })
 
+const stream = createRoute({
+  method: 'get',
+  path: '/api/cron/logs/stream',
+  tags: ['logs'],
+  summary: 'Live log (Server-Sent Events): the last `lines` lines (default 50), then each new line',
+  description:
+    'Each message\'s `data` is one log line. `event: clear` says the log was cleared. A `:` comment is sent as a heartbeat every 15 s. Survives rotation; ends when the client goes.',
+  request: { query: linesQuerySchema },
+  responses: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses(400, 401),
+  },
+})
+
 export function logRoutes(o: AppOptions) {
+  const heartbeatMs = o.heartbeatMs ?? 15_000
   return routeGroup()
     .openapi(logs, async (c) => {
       const { lines } = c.req.valid('query')
@@ -58,6 +74,25 @@ export function logRoutes(o: AppOptions) {
     .openapi(tail, async (c) => {
       const { lines } = c.req.valid('query')
       return c.text(await o.logs.tail(lines ?? 50), 200)
+    })
+    .openapi(stream, (c) => {
+      const { lines } = c.req.valid('query')
+      return streamSSE(c, async (sse) => {
+        const abort = new AbortController()
+        sse.onAbort(() => abort.abort())
+        const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n').catch(() => abort.abort()), heartbeatMs)
+        try {
+          await sse.write(': connected\n\n')
+          for await (const event of o.logs.follow(lines ?? 50, abort.signal)) {
+            if (event.type === 'clear') await sse.write('event: clear\ndata: \n\n')
+            // One write per batch; a line never holds "\n", and a stray "\r" would split an SSE field.
+            else await sse.write(event.lines.map((l) => `data: ${l.replace(/\r/g, '')}\n\n`).join(''))
+          }
+        } finally {
+          clearInterval(heartbeat)
+          abort.abort()
+        }
+      }) as never
     })
     .openapi(clear, async (c) => {
       await o.logs.clear()

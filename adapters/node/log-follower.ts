@@ -1,0 +1,144 @@
+import { open, stat, type FileHandle } from 'node:fs/promises'
+import type { LogEvent } from '../../src/ports.js'
+
+export interface Subscription {
+  /** Offset up to which the subscriber should read history itself; events cover what follows. */
+  startOffset: number
+  unsubscribe(): void
+}
+
+const READ_BLOCK = 256 * 1024
+
+/**
+ * One poller per log file, shared by every live stream: it runs only while someone listens,
+ * follows the file across rotation (finishing the old file first) and reports truncation as a
+ * `clear`. Polling, not fs.watch: it behaves the same on every file system and runtime.
+ */
+export function createLogFollower(logFile: string, pollMs = 200) {
+  const subscribers = new Set<(e: LogEvent) => void>()
+  let fh: FileHandle | null = null
+  let ino = -1
+  let pos = 0
+  let carry: Buffer = Buffer.alloc(0)
+  let timer: ReturnType<typeof setTimeout> | null = null
+  // Polls, subscriptions and resets run one at a time, so no line is read twice or skipped.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn)
+    queue = next.catch(() => undefined)
+    return next
+  }
+
+  const emit = (e: LogEvent) => {
+    for (const s of subscribers) s(e)
+  }
+
+  async function openCurrent(): Promise<void> {
+    try {
+      fh = await open(logFile, 'r')
+      const st = await fh.stat()
+      ino = st.ino
+    } catch {
+      fh = null
+      ino = -1
+    }
+  }
+
+  async function closeCurrent() {
+    await fh?.close().catch(() => undefined)
+    fh = null
+    ino = -1
+  }
+
+  /** Reads [pos, end) of the open file and emits its whole lines. */
+  async function readTo(end: number) {
+    while (fh && pos < end) {
+      const size = Math.min(READ_BLOCK, end - pos)
+      const buf = Buffer.allocUnsafe(size)
+      const { bytesRead } = await fh.read(buf, 0, size, pos)
+      if (bytesRead === 0) break
+      pos += bytesRead
+      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
+      const lines: string[] = []
+      let start = 0
+      for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, start)) {
+        lines.push(data.toString('utf8', start, i))
+        start = i + 1
+      }
+      carry = Buffer.from(data.subarray(start))
+      if (lines.length) emit({ type: 'lines', lines })
+    }
+  }
+
+  async function poll() {
+    let st: { ino: number; size: number } | null = null
+    try {
+      st = await stat(logFile)
+    } catch {
+      st = null
+    }
+    if (!fh && st) {
+      await openCurrent()
+      pos = 0
+      carry = Buffer.alloc(0)
+    }
+    if (fh && (!st || st.ino !== ino)) {
+      // Rotated (or removed): finish the old file through our handle, then move to the new one.
+      await readTo((await fh.stat()).size)
+      await closeCurrent()
+      pos = 0
+      carry = Buffer.alloc(0)
+      if (st) await openCurrent()
+    } else if (fh && st && st.size < pos) {
+      pos = 0
+      carry = Buffer.alloc(0)
+      emit({ type: 'clear' })
+    }
+    if (fh) await readTo((await fh.stat()).size)
+  }
+
+  function schedule() {
+    if (timer || subscribers.size === 0) return
+    timer = setTimeout(() => {
+      timer = null
+      void serial(poll).finally(schedule)
+    }, pollMs)
+  }
+
+  return {
+    subscribe(onEvent: (e: LogEvent) => void): Promise<Subscription> {
+      return serial(async () => {
+        if (subscribers.size === 0) {
+          await openCurrent()
+          pos = fh ? (await fh.stat()).size : 0
+          carry = Buffer.alloc(0)
+        }
+        subscribers.add(onEvent)
+        schedule()
+        return {
+          // A partial last line is not history yet: it arrives whole as an event.
+          startOffset: pos - carry.length,
+          unsubscribe: () => {
+            subscribers.delete(onEvent)
+            if (subscribers.size === 0) {
+              if (timer) clearTimeout(timer)
+              timer = null
+              void serial(closeCurrent)
+            }
+          },
+        }
+      })
+    },
+    /** The API cleared the log itself: tell the listeners now rather than at the next poll. */
+    cleared(): Promise<void> {
+      return serial(async () => {
+        if (subscribers.size === 0) return
+        pos = 0
+        carry = Buffer.alloc(0)
+        emit({ type: 'clear' })
+      })
+    },
+    /** Live subscribers and whether the poll timer or a file handle is held (for leak tests). */
+    stats: () => ({ subscribers: subscribers.size, timer: timer !== null, open: fh !== null }),
+  }
+}

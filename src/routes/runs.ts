@@ -1,0 +1,65 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { AppOptions } from '../app.js'
+import { ApiError } from '../errors.js'
+import { errorResponses, routeGroup } from '../route-kit.js'
+import { extractRunLines } from '../run-log.js'
+import { limitQuerySchema, logsSchema, runRecordSchema, runsSchema } from '../schemas.js'
+
+const json = <T,>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
+const idParam = z.object({
+  id: z
+    .string()
+    .max(100, { error: 'must be at most 100 characters' })
+    .openapi({ param: { name: 'id', in: 'path' }, example: '20261128T195100Z-1a2b' }),
+})
+
+const runs = createRoute({
+  method: 'get',
+  path: '/api/cron/runs',
+  tags: ['runs'],
+  summary: 'Past runs, newest first (default 50)',
+  request: { query: limitQuerySchema },
+  responses: { 200: json(runsSchema, 'Runs'), ...errorResponses(400, 401, 500) },
+})
+
+const run = createRoute({
+  method: 'get',
+  path: '/api/cron/runs/{id}',
+  tags: ['runs'],
+  summary: 'One run',
+  request: { params: idParam },
+  responses: { 200: json(runRecordSchema, 'The run'), ...errorResponses(400, 401, 404, 500) },
+})
+
+const runLogs = createRoute({
+  method: 'get',
+  path: '/api/cron/runs/{id}/logs',
+  tags: ['runs'],
+  summary: "One run's log lines, while they are in the retained log files",
+  request: { params: idParam },
+  responses: { 200: json(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500) },
+})
+
+export function runRoutes(o: AppOptions) {
+  return routeGroup()
+    .openapi(runs, async (c) => {
+      const { limit } = c.req.valid('query')
+      return c.json({ runs: await o.runs.list(limit ?? 50) }, 200)
+    })
+    .openapi(run, async (c) => {
+      const { id } = c.req.valid('param')
+      const found = await o.runs.get(id)
+      if (!found) throw new ApiError(404, `Run not found: ${id}`)
+      return c.json(found, 200)
+    })
+    .openapi(runLogs, async (c) => {
+      const { id } = c.req.valid('param')
+      const lines = await extractRunLines(o.logs.readRetained(), id)
+      if (!lines) {
+        const known = await o.runs.get(id)
+        throw new ApiError(404, known ? `The log lines of run ${id} are no longer in the retained log files` : `Run not found: ${id}`)
+      }
+      const text = lines.length ? lines.join('\n') + '\n' : ''
+      return c.json({ logs: text, line_count: lines.length }, 200)
+    })
+}

@@ -1,0 +1,40 @@
+import { LineSplitter, RUN_ID_LINE, RUN_STARTED } from './log-line.js'
+
+const FINISHED = '========== Pipeline execution finished:'
+const TS = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
+
+/**
+ * The lines of one run, from its "started" line to its "finished" line, picked out of the
+ * log's text chunks (oldest first). Returns null when the run is not in them.
+ */
+export async function extractRunLines(chunks: AsyncIterable<string>, runId: string): Promise<string[] | null> {
+  const splitter = new LineSplitter()
+  let previous: string | null = null
+  let found: string[] | null = null
+  let done = false
+  const take = (line: string) => {
+    if (done) return
+    const text = line.replace(TS, '')
+    if (found) {
+      found.push(line)
+      // A clear or a later run's start also ends it (the daemon died mid-run).
+      if (text.startsWith(FINISHED)) done = true
+      else if (text === RUN_STARTED) {
+        found.pop()
+        done = true
+      }
+      return
+    }
+    const m = RUN_ID_LINE.exec(text)
+    if (m && m[1] === runId) {
+      found = previous !== null && previous.replace(TS, '') === RUN_STARTED ? [previous, line] : [line]
+    }
+    previous = line
+  }
+  for await (const chunk of chunks) {
+    for (const line of splitter.push(chunk)) take(line)
+    if (done) break
+  }
+  if (!done) for (const line of splitter.flush()) take(line)
+  return found
+}
