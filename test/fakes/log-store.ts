@@ -1,0 +1,126 @@
+import type { LogEvent, LogStore, LogWriter } from '../../src/ports.js'
+
+/**
+ * The in-memory stand-in for the log file, shared by the API's LogStore and the daemon's
+ * LogWriter. Change it through `writeLog`/`clearLog` so followers hear about it.
+ */
+export interface MemoryLogFile {
+  text: string
+  /** Rotated files, newest first: `rotated[0]` is `.1`. */
+  rotated: string[]
+  readonly listeners: Set<(e: { type: 'append'; text: string } | { type: 'clear' }) => void>
+}
+
+export function createMemoryLogFile(text = ''): MemoryLogFile {
+  return { text, rotated: [], listeners: new Set() }
+}
+
+export function writeLog(file: MemoryLogFile, text: string) {
+  file.text += text
+  for (const l of file.listeners) l({ type: 'append', text })
+}
+
+export function clearLog(file: MemoryLogFile) {
+  file.text = ''
+  file.rotated = []
+  for (const l of file.listeners) l({ type: 'clear' })
+}
+
+/**
+ * The API's side of the log over a MemoryLogFile. `readAll` yields chunks of `chunkSize`
+ * characters (never splitting a surrogate pair), so readers meet lines split across chunks
+ * as they do with the file store.
+ */
+export function createMemoryLogStore(file: MemoryLogFile = createMemoryLogFile(), chunkSize = 16 * 1024): LogStore {
+  const logs: LogStore = {
+    async tail(lines) {
+      return lastLines(file.text, lines)
+    },
+    readAll: () => chunks(file.text, chunkSize),
+    async *readRetained() {
+      for (const old of [...file.rotated].reverse()) yield* chunks(old, chunkSize)
+      yield* chunks(file.text, chunkSize)
+    },
+    async clear() {
+      clearLog(file)
+    },
+    async append(text) {
+      writeLog(file, text)
+    },
+    follow: (lines, signal) => follow(file, lines, signal),
+  }
+  return logs
+}
+
+/** The daemon's side: appends to the MemoryLogFile; after `close` further appends throw, as a closed fd would. */
+export function createMemoryLogWriter(file: MemoryLogFile): LogWriter & { readonly closed: boolean } {
+  let closed = false
+  return {
+    get closed() {
+      return closed
+    },
+    append(text) {
+      if (closed) throw new Error('log writer is closed')
+      writeLog(file, text)
+    },
+    close() {
+      closed = true
+    },
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text
+  if (body.length === 0) return ''
+  return body
+    .split('\n')
+    .slice(-n)
+    .map((l) => `${l}\n`)
+    .join('')
+}
+
+async function* chunks(text: string, size: number): AsyncGenerator<string> {
+  let i = 0
+  while (i < text.length) {
+    let end = Math.min(i + size, text.length)
+    const code = text.charCodeAt(end - 1)
+    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end++
+    yield text.slice(i, end)
+    i = end
+  }
+}
+
+async function* follow(file: MemoryLogFile, lines: number, signal: AbortSignal): AsyncGenerator<LogEvent> {
+  if (signal.aborted) return
+  const queue: LogEvent[] = []
+  let wake: (() => void) | null = null
+  // A partial last line is not a line yet: it is held until its "\n" comes.
+  const lastNl = file.text.lastIndexOf('\n')
+  let carry = file.text.slice(lastNl + 1)
+  const history = lastLines(file.text.slice(0, lastNl + 1), lines)
+  const listener = (e: { type: 'append'; text: string } | { type: 'clear' }) => {
+    if (e.type === 'clear') {
+      carry = ''
+      queue.push({ type: 'clear' })
+    } else {
+      const parts = (carry + e.text).split('\n')
+      carry = parts.pop() ?? ''
+      if (parts.length) queue.push({ type: 'lines', lines: parts })
+    }
+    wake?.()
+  }
+  file.listeners.add(listener)
+  const onAbort = () => wake?.()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (history) yield { type: 'lines', lines: history.slice(0, -1).split('\n') }
+    while (!signal.aborted) {
+      if (queue.length === 0) await new Promise<void>((r) => (wake = r))
+      wake = null
+      while (queue.length && !signal.aborted) yield queue.shift()!
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    file.listeners.delete(listener)
+  }
+}

@@ -1,0 +1,31 @@
+import type { RunHistory, RunRecord } from '../../src/ports.js'
+
+/** In-memory RunHistory: records are appended as copies; readers see the newest record per id. */
+export function createMemoryRunHistory(initial: RunRecord[] = []): RunHistory & { readonly records: RunRecord[] } {
+  const records: RunRecord[] = initial.map((r) => structuredClone(r))
+
+  function latest(): RunRecord[] {
+    const seen = new Set<string>()
+    const out: RunRecord[] = []
+    for (let i = records.length - 1; i >= 0; i--) {
+      const run = records[i]!
+      if (seen.has(run.id)) continue
+      seen.add(run.id)
+      out.push(structuredClone(run))
+    }
+    return out.sort((a, b) => b.started_at.localeCompare(a.started_at))
+  }
+
+  return {
+    records,
+    async append(run) {
+      records.push(structuredClone(run))
+    },
+    async list(limit) {
+      return latest().slice(0, limit)
+    },
+    async get(id) {
+      return latest().find((r) => r.id === id) ?? null
+    },
+  }
+}
