@@ -4,7 +4,9 @@ import { resolve } from 'node:path'
 import type { AppOptions } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { createController } from '../../src/controller.js'
-import { createLauncher, defaultDaemonScript } from './launcher.js'
+import type { DaemonLauncher, LogStore } from '../../src/ports.js'
+import { createNodeDocsAssets } from './docs-assets.js'
+import { createLauncher, defaultDaemonScript, type LauncherOptions } from './launcher.js'
 import { createFileLogStore } from './log-store.js'
 import { loadPipeline, resolvePipelinePath } from './pipeline-file.js'
 import { procfs } from './process-control.js'
@@ -17,6 +19,26 @@ export interface NodeDeps extends AppOptions {
 
 /** Wires the file- and process-backed ports for a config: everything `createApp` needs. */
 export function createDeps(config: Config, opts: { execPath?: string; daemonScript?: string } = {}): NodeDeps {
+  return wireDeps(config, {
+    launcher: (l) => createLauncher(l),
+    logs: (file, keep) => createFileLogStore(file, keep),
+    execPath: opts.execPath ?? process.execPath,
+    daemonScript: opts.daemonScript ?? defaultDaemonScript(),
+    clientAddress: nodeClientAddress,
+    docsAssets: createNodeDocsAssets(),
+  })
+}
+
+/** The runtime-specific parts an adapter plugs into the shared file/`/proc` wiring. */
+export interface RuntimeParts {
+  launcher: (o: LauncherOptions) => DaemonLauncher
+  logs: (logFile: string, keep: number) => LogStore
+  execPath: string
+  daemonScript: string
+  clientAddress: (c: Context) => string | undefined
+}
+
+export function wireDeps(config: Config, parts: RuntimeParts): NodeDeps {
   const stateDir = resolve(config.stateDir)
   const logFile = resolve(config.logFile)
   const pipelineFile = resolvePipelinePath(config.pipeline)
@@ -28,9 +50,9 @@ export function createDeps(config: Config, opts: { execPath?: string; daemonScri
     runs,
     graceMs,
     checkPipeline: async () => void (await loadPipeline(pipelineFile)),
-    launcher: createLauncher({
-      execPath: opts.execPath ?? process.execPath,
-      daemonScript: opts.daemonScript ?? defaultDaemonScript(),
+    launcher: parts.launcher({
+      execPath: parts.execPath,
+      daemonScript: parts.daemonScript,
       stateDir,
       logFile,
       pipelineFile,
@@ -42,11 +64,11 @@ export function createDeps(config: Config, opts: { execPath?: string; daemonScri
   return {
     controller,
     runs,
-    logs: createFileLogStore(logFile, config.logKeep),
+    logs: parts.logs(logFile, config.logKeep),
     minIntervalSeconds: config.minIntervalSeconds,
     token: config.token,
     readToken: config.readToken,
-    clientAddress: nodeClientAddress,
+    clientAddress: parts.clientAddress,
     pipelineFile,
   }
 }

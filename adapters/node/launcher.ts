@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DaemonLauncher } from '../../src/ports.js'
+import type { Schedule } from '../../src/schedule.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
 
 export interface LauncherOptions {
@@ -29,18 +30,7 @@ export function createLauncher(o: LauncherOptions): DaemonLauncher {
       await mkdir(o.stateDir, { recursive: true })
       const errFile = join(o.stateDir, 'daemon.stderr')
       const errFd = openSync(errFile, 'w')
-      const args = [
-        o.daemonScript,
-        `--instance=${instanceId}`,
-        `--state-dir=${o.stateDir}`,
-        `--log-file=${o.logFile}`,
-        `--pipeline=${o.pipelineFile}`,
-        `--schedule=${JSON.stringify(schedule)}`,
-        `--run-immediately=${runImmediately ? 1 : 0}`,
-        `--log-max-bytes=${o.logMaxBytes}`,
-        `--log-keep=${o.logKeep}`,
-        `--grace-ms=${o.graceMs}`,
-      ]
+      const args = daemonArgv(o, instanceId, schedule, runImmediately)
       const child = spawn(o.execPath, args, {
         detached: true,
         stdio: ['ignore', 'ignore', errFd],
@@ -55,6 +45,22 @@ export function createLauncher(o: LauncherOptions): DaemonLauncher {
       return { pid: child.pid ?? -1, exited }
     },
   }
+}
+
+/** The daemon's command line; `--instance=<id>` is what identity checks look for. */
+export function daemonArgv(o: LauncherOptions, instanceId: string, schedule: Schedule, runImmediately: boolean): string[] {
+  return [
+    o.daemonScript,
+    `--instance=${instanceId}`,
+    `--state-dir=${o.stateDir}`,
+    `--log-file=${o.logFile}`,
+    `--pipeline=${o.pipelineFile}`,
+    `--schedule=${JSON.stringify(schedule)}`,
+    `--run-immediately=${runImmediately ? 1 : 0}`,
+    `--log-max-bytes=${o.logMaxBytes}`,
+    `--log-keep=${o.logKeep}`,
+    `--grace-ms=${o.graceMs}`,
+  ]
 }
 
 /** dist/daemon.js next to this bundle, or the built one when running from the source tree. */

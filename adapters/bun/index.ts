@@ -1,0 +1,5 @@
+export { createDeps } from './deps.js'
+export { serve } from './serve.js'
+export { createBunLogStore } from './log-store.js'
+export { bunProcessRunner } from './process-runner.js'
+export { createBunLauncher } from './launcher.js'
