@@ -45,6 +45,14 @@ export function createApp(options: AppOptions) {
     return c.json(errorBody('Internal server error'), 500)
   })
   app.notFound((c) => c.json(errorBody(`Not found: ${c.req.method} ${c.req.path}`), 404))
+  // Hono hands only Error instances to onError; a port rejecting with anything else would escape it.
+  app.use(async (_c, next) => {
+    try {
+      await next()
+    } catch (err) {
+      throw err instanceof Error ? err : new Error(`non-Error thrown: ${String(err)}`, { cause: err })
+    }
+  })
   app.use(
     methodNotAllowed({
       app,
