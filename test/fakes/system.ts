@@ -51,6 +51,8 @@ export interface MemorySystemOptions {
   /** Replaces the real daemon loop (e.g. `failsAtStart(...)`). */
   daemon?: FakeDaemon
   minIntervalSeconds?: number
+  /** Size of the chunks the LogStore's readAll yields (small values exercise split lines). */
+  logChunkSize?: number
   token?: string | null
   readToken?: string | null
   controller?: Partial<ControllerOptions>
@@ -105,7 +107,7 @@ export function createMemorySystem(o: MemorySystemOptions = {}): MemorySystem {
   const unexpected: unknown[] = []
   const app = createApp({
     controller,
-    logs: createMemoryLogStore(logFile),
+    logs: createMemoryLogStore(logFile, o.logChunkSize),
     runs,
     minIntervalSeconds: o.minIntervalSeconds ?? 10,
     token: o.token ?? null,
