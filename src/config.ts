@@ -15,6 +15,8 @@ export interface Config {
   logKeep: number
   /** How long a cancelled step gets between SIGTERM and SIGKILL. */
   stopGraceSeconds: number
+  /** Runs kept in the run history. */
+  runsKeep: number
 }
 
 interface Setting {
@@ -47,6 +49,7 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'log-max-bytes', env: 'LOG_MAX_BYTES', key: 'logMaxBytes', parse: int(1024, Number.MAX_SAFE_INTEGER) },
   { flag: 'log-keep', env: 'LOG_KEEP', key: 'logKeep', parse: int(0, 100) },
   { flag: 'stop-grace', env: 'STOP_GRACE_SECONDS', key: 'stopGraceSeconds', parse: int(0, 3600) },
+  { flag: 'runs-keep', env: 'RUNS_KEEP', key: 'runsKeep', parse: int(10, 1_000_000) },
 ]
 
 export const DEFAULTS: Config = {
@@ -61,6 +64,7 @@ export const DEFAULTS: Config = {
   logMaxBytes: 52_428_800,
   logKeep: 5,
   stopGraceSeconds: 10,
+  runsKeep: 1000,
 }
 
 /**

@@ -31,7 +31,8 @@ function printHelp() {
   --min-interval S    MIN_INTERVAL_SECONDS 10
   --log-max-bytes N   LOG_MAX_BYTES        52428800
   --log-keep N        LOG_KEEP             5
-  --stop-grace S      STOP_GRACE_SECONDS   10`)
+  --stop-grace S      STOP_GRACE_SECONDS   10
+  --runs-keep N       RUNS_KEEP            1000`)
 }
 
 main(process.argv.slice(2)).catch((err: Error & { code?: string }) => {

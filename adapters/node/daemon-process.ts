@@ -24,6 +24,7 @@ export interface DaemonArgs {
   logMaxBytes: number
   logKeep: number
   graceMs: number
+  runsKeep: number
 }
 
 export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
@@ -42,6 +43,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
     logMaxBytes: Number(get('log-max-bytes')),
     logKeep: Number(get('log-keep')),
     graceMs: Number(get('grace-ms')),
+    runsKeep: Number(get('runs-keep')),
   }
 }
 
@@ -61,7 +63,7 @@ export async function runDaemonProcess(argv: readonly string[], runtime: string,
     runner,
     procs: procfs,
     log,
-    runs: createFileRunHistory(args.stateDir),
+    runs: createFileRunHistory(args.stateDir, args.runsKeep),
     state: createFileStateStore(args.stateDir),
     env: process.env as Record<string, string>,
     graceMs: args.graceMs,

@@ -5,7 +5,6 @@ import type { AppOptions } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { createController } from '../../src/controller.js'
 import type { DaemonLauncher, LogStore } from '../../src/ports.js'
-import { createNodeDocsAssets } from './docs-assets.js'
 import { createLauncher, defaultDaemonScript, type LauncherOptions } from './launcher.js'
 import { createFileLogStore } from './log-store.js'
 import { loadPipeline, resolvePipelinePath } from './pipeline-file.js'
@@ -25,7 +24,6 @@ export function createDeps(config: Config, opts: { execPath?: string; daemonScri
     execPath: opts.execPath ?? process.execPath,
     daemonScript: opts.daemonScript ?? defaultDaemonScript(),
     clientAddress: nodeClientAddress,
-    docsAssets: createNodeDocsAssets(),
   })
 }
 
@@ -42,7 +40,7 @@ export function wireDeps(config: Config, parts: RuntimeParts): NodeDeps {
   const stateDir = resolve(config.stateDir)
   const logFile = resolve(config.logFile)
   const pipelineFile = resolvePipelinePath(config.pipeline)
-  const runs = createFileRunHistory(stateDir)
+  const runs = createFileRunHistory(stateDir, config.runsKeep)
   const graceMs = config.stopGraceSeconds * 1000
   const controller = createController({
     state: createFileStateStore(stateDir),
@@ -59,6 +57,7 @@ export function wireDeps(config: Config, parts: RuntimeParts): NodeDeps {
       logMaxBytes: config.logMaxBytes,
       logKeep: config.logKeep,
       graceMs,
+      runsKeep: config.runsKeep,
     }),
   })
   return {

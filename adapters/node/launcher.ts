@@ -17,6 +17,7 @@ export interface LauncherOptions {
   logMaxBytes: number
   logKeep: number
   graceMs: number
+  runsKeep: number
 }
 
 /**
@@ -60,6 +61,7 @@ export function daemonArgv(o: LauncherOptions, instanceId: string, schedule: Sch
     `--log-max-bytes=${o.logMaxBytes}`,
     `--log-keep=${o.logKeep}`,
     `--grace-ms=${o.graceMs}`,
+    `--runs-keep=${o.runsKeep}`,
   ]
 }
 
