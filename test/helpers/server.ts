@@ -74,16 +74,21 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  const url = await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${out}`)
-      return /listening on (http:\/\/\S+)/.exec(out)?.[1]
-    },
+  const closed = new Promise<void>((r) => child.once('close', () => r()))
+  // waitFor retries a check that throws, so an early exit is returned as a value and thrown here.
+  const found = await waitFor(
+    () => (child.exitCode !== null ? { exited: child.exitCode } : /listening on (http:\/\/\S+)/.exec(out)?.[1]),
     { timeoutMs: 15_000, what: 'the server to listen' },
   ).catch((err) => {
     child.kill('SIGKILL')
     throw err
   })
+  if (typeof found !== 'string') {
+    // 'exit' may come before the last output: wait for the pipes to close (bounded).
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))])
+    throw new Error(`server exited (${found.exited}): ${out}`)
+  }
+  const url = found
   const pid = child.pid!
   const close = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
