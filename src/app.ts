@@ -7,6 +7,8 @@ import { ApiError, ConfigError, errorBody } from './errors.js'
 import type { CronController, LogStore, RunHistory } from './ports.js'
 import { routeGroup } from './route-kit.js'
 import { cronRoutes } from './routes/cron.js'
+import type { DocsAssets } from './docs/assets.js'
+import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { logRoutes } from './routes/logs.js'
 import { monitoringRoutes } from './routes/monitoring.js'
@@ -26,6 +28,8 @@ export interface AppOptions {
   clientAddress?: (c: Context) => string | undefined
   /** Heartbeat period of the log stream (SPEC: 15 s; tests shorten it). */
   heartbeatMs?: number
+  /** The Swagger UI / ReDoc files for `/docs` and `/redoc` (the runtime adapter reads them). */
+  docsAssets?: DocsAssets
   /** Where unexpected errors go; the client only ever sees a generic 500. */
   onUnexpectedError?: (err: unknown) => void
 }
@@ -77,6 +81,7 @@ export function createApp(options: AppOptions) {
     .route('/', runRoutes(options))
     .route('/', logRoutes(options))
     .route('/', monitoringRoutes(options))
+    .route('/', docsRoutes(options, app))
 }
 
 export type AppType = ReturnType<typeof createApp>

@@ -1,0 +1,122 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { AppOptions } from '../app.js'
+import { DOCS_ASSET_TYPES, isDocsAssetName, rewriteDocsAsset } from '../docs/assets.js'
+import type { DocsAssetName } from '../docs/assets.js'
+import { API_TITLE, buildOpenApiDocument, withServer } from '../docs/openapi.js'
+import type { OpenApiSource } from '../docs/openapi.js'
+import { redocPage, swaggerPage } from '../docs/pages.js'
+import { ApiError } from '../errors.js'
+import { errorResponses, routeGroup } from '../route-kit.js'
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } })
+
+const openapi = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  tags: ['docs'],
+  summary: 'This OpenAPI 3.1 document',
+  description: '`servers` holds the path the app is mounted under, so the document is right behind a prefix too.',
+  responses: {
+    200: { description: 'The document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    ...errorResponses(500),
+  },
+})
+
+const swagger = createRoute({
+  method: 'get',
+  path: '/docs',
+  tags: ['docs'],
+  summary: 'Swagger UI',
+  responses: { 200: html('The Swagger UI page; its assets come from this server'), ...errorResponses(500) },
+})
+
+const redoc = createRoute({
+  method: 'get',
+  path: '/redoc',
+  tags: ['docs'],
+  summary: 'ReDoc',
+  responses: { 200: html('The ReDoc page; its assets come from this server'), ...errorResponses(500) },
+})
+
+const asset = createRoute({
+  method: 'get',
+  path: '/docs/assets/{name}',
+  tags: ['docs'],
+  summary: 'A static file of the docs pages',
+  request: {
+    params: z.object({
+      name: z.string().max(64).openapi({ param: { name: 'name', in: 'path' }, enum: Object.keys(DOCS_ASSET_TYPES), example: 'swagger-ui.css' }),
+    }),
+  },
+  responses: {
+    200: { description: 'The file', content: Object.fromEntries(uniqueTypes().map((t) => [t, { schema: z.string() }])) },
+    ...errorResponses(404, 500),
+  },
+})
+
+const favicon = createRoute({
+  method: 'get',
+  path: '/favicon.ico',
+  tags: ['docs'],
+  summary: 'The favicon',
+  responses: { 200: { description: 'A PNG icon', content: { 'image/png': { schema: z.string() } } }, ...errorResponses(404, 500) },
+})
+
+/**
+ * `/openapi.json`, `/docs` (Swagger UI), `/redoc`, their assets and a favicon. All public (they
+ * carry no pipeline data) and served by the app itself: the pages make no request to another host.
+ * `source` is the whole app, so the document covers every route registered with `createRoute`.
+ */
+export function docsRoutes(o: AppOptions, source: OpenApiSource) {
+  // Built on first use: by then every route of the app is registered.
+  let document: ReturnType<typeof buildOpenApiDocument> | null = null
+  const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array | string; type: string } | null>>()
+
+  const loadAsset = (name: DocsAssetName) => {
+    let hit = assets.get(name)
+    if (!hit) {
+      hit = readAsset(o, name)
+      hit.catch(() => assets.delete(name))
+      assets.set(name, hit)
+    }
+    return hit
+  }
+  const serveAsset = async (name: DocsAssetName, path: string) => {
+    const found = await loadAsset(name)
+    if (!found) throw new ApiError(404, `Not found: ${path} (the docs assets are not available on this server)`)
+    return found
+  }
+  const page = (body: string) => new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' } })
+
+  return routeGroup()
+    .openapi(openapi, (c) => {
+      document ??= buildOpenApiDocument(source)
+      const prefix = c.req.path.replace(/\/+$/, '').slice(0, -'/openapi.json'.length)
+      return c.json(withServer(document, prefix), 200)
+    })
+    .openapi(swagger, () => page(swaggerPage(API_TITLE)) as never)
+    .openapi(redoc, () => page(redocPage(API_TITLE)) as never)
+    .openapi(asset, async (c) => {
+      const { name } = c.req.valid('param')
+      if (!isDocsAssetName(name)) throw new ApiError(404, `Not found: no docs asset named "${name}"`)
+      const found = await serveAsset(name, c.req.path)
+      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+    })
+    .openapi(favicon, async (c) => {
+      const found = await serveAsset('favicon-32x32.png', c.req.path)
+      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+    })
+}
+
+async function readAsset(o: AppOptions, name: DocsAssetName) {
+  const body = await o.docsAssets?.get(name)
+  if (body == null) return null
+  const type = DOCS_ASSET_TYPES[name]
+  if (type.startsWith('image/')) return { body, type }
+  const text = typeof body === 'string' ? body : new TextDecoder().decode(body)
+  return { body: rewriteDocsAsset(name, text), type }
+}
+
+function uniqueTypes(): string[] {
+  return [...new Set(Object.values(DOCS_ASSET_TYPES).map((t) => t.split(';')[0]!))]
+}
