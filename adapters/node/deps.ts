@@ -5,6 +5,7 @@ import type { AppOptions } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { createController } from '../../src/controller.js'
 import type { DaemonLauncher, LogStore } from '../../src/ports.js'
+import { createNodeDocsAssets } from './docs-assets.js'
 import { createLauncher, defaultDaemonScript, type LauncherOptions } from './launcher.js'
 import { createFileLogStore } from './log-store.js'
 import { loadPipeline, resolvePipelinePath } from './pipeline-file.js'
@@ -18,13 +19,14 @@ export interface NodeDeps extends AppOptions {
 
 /** Wires the file- and process-backed ports for a config: everything `createApp` needs. */
 export function createDeps(config: Config, opts: { execPath?: string; daemonScript?: string } = {}): NodeDeps {
-  return wireDeps(config, {
+  const deps = wireDeps(config, {
     launcher: (l) => createLauncher(l),
     logs: (file, keep) => createFileLogStore(file, keep),
     execPath: opts.execPath ?? process.execPath,
     daemonScript: opts.daemonScript ?? defaultDaemonScript(),
     clientAddress: nodeClientAddress,
   })
+  return { ...deps, docsAssets: createNodeDocsAssets() }
 }
 
 /** The runtime-specific parts an adapter plugs into the shared file/`/proc` wiring. */
