@@ -8,6 +8,8 @@ export interface FakeScript {
   output?: Array<{ text: string; stream?: 'stdout' | 'stderr'; atMs?: number }>
   /** Default 0. */
   exitCode?: number
+  /** Ends on its own by this signal (e.g. a crash: SIGSEGV) instead of an exit code. */
+  exitSignal?: string
   /** When the process exits on its own (after its output). Default: right after the output. */
   exitAfterMs?: number
   /** Never exits on its own: only a signal ends it. */
@@ -80,6 +82,7 @@ export function createFakeRunner(
 
       void play(script, onOutput, () => !!record.result).then(() => {
         if (script.startError) finish({ exitCode: null, signal: null, error: script.startError })
+        else if (script.exitSignal) finish({ exitCode: null, signal: script.exitSignal })
         else if (!script.hang) finish({ exitCode: script.exitCode ?? 0, signal: null })
       })
 
