@@ -1,0 +1,130 @@
+/**
+ * Identity: a state file naming a dead pid, a foreign pid or garbage reads as not running, is
+ * cleaned, and is never signalled; an interrupted run ends up `abandoned`.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import {
+  call,
+  daemonPidsOf,
+  expectError,
+  fixture,
+  isAlive,
+  quickPipeline,
+  serverForTest,
+  serverWithPipeline,
+  startDaemon,
+  treeOf,
+  waitFor,
+  waitForFile,
+  type TestServer,
+} from './support.js'
+
+/** SIGKILLs whatever is left of an instance's tree at the end of the test (a killed daemon's orphans). */
+function killTreeAtEnd(instanceId: string) {
+  onTestFinished(() => treeOf(instanceId).forEach((p) => process.kill(p, 'SIGKILL')))
+}
+
+/** A `sleep 60` of our own: a live process that is not a daemon of ours. Killed at the end of the test. */
+function foreignProcess(): number {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' })
+  onTestFinished(() => void child.kill('SIGKILL'))
+  return child.pid!
+}
+
+/** A state.json as a daemon would leave it, naming `pid` under a made-up instance id. */
+function writeState(server: TestServer, pid: number, instanceId = 'made-up-instance-0000') {
+  mkdirSync(server.stateDir, { recursive: true })
+  const at = new Date().toISOString()
+  writeFileSync(
+    join(server.stateDir, 'state.json'),
+    JSON.stringify({
+      pid,
+      instance_id: instanceId,
+      runtime: 'node',
+      started_at: at,
+      schedule: { type: 'interval', interval_seconds: 60 },
+      run_immediately: true,
+      pipeline_file: server.pipelineFile,
+      next_run_at: at,
+      current_run: null,
+      stopping: null,
+    }),
+  )
+}
+
+describe('stale state', () => {
+  it('reads not running, cleans the state, marks the run abandoned and starts again - daemon killed with SIGKILL', async () => {
+    const server = await serverWithPipeline((dir) => ({
+      name: 'slow',
+      steps: [{ name: 'nap', run: fixture('sleep.mjs', '60', join(dir, 'nap.pid')) }],
+    }))
+    const { instanceId } = await startDaemon(server)
+    killTreeAtEnd(instanceId)
+    await waitForFile(join(server.dir, 'nap.pid'))
+    const running = await waitFor(async () => {
+      const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs
+      return runs[0]?.status === 'running' ? runs[0] : null
+    }, { what: 'the run to be recorded as running' })
+
+    const pid = (await call(server.url, 'GET', '/api/cron/status')).body.pid as number
+    process.kill(pid, 'SIGKILL')
+    await waitFor(() => !isAlive(pid), { what: 'the daemon to die' })
+
+    const status = await call(server.url, 'GET', '/api/cron/status')
+    expect(status.status).toBe(200)
+    expect(status.body).toMatchObject({ is_running: false, pid: null })
+    await waitFor(() => !existsSync(join(server.stateDir, 'state.json')), { what: 'the stale state file to be cleaned' })
+
+    const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs
+    const same = runs.find((r: any) => r.id === running.id)
+    expect(same).toMatchObject({ status: 'abandoned' })
+    expect(runs.filter((r: any) => r.status === 'running')).toEqual([])
+
+    expectError(await call(server.url, 'POST', '/api/cron/stop'), 409)
+    const again = await startDaemon(server)
+    expect(again.pid).not.toBe(pid)
+    expect(daemonPidsOf(server.stateDir)).toEqual([again.pid])
+  })
+
+  it('reads not running, starts a daemon and never signals the pid - state names a foreign live process', async () => {
+    const server = await serverForTest({ pipeline: quickPipeline() })
+    const foreign = foreignProcess()
+    writeState(server, foreign)
+
+    const status = await call(server.url, 'GET', '/api/cron/status')
+    expect(status.body).toMatchObject({ is_running: false, pid: null })
+    expectError(await call(server.url, 'POST', '/api/cron/stop'), 409)
+    expect(isAlive(foreign)).toBe(true)
+
+    writeState(server, foreign)
+    const { pid } = await startDaemon(server)
+    expect(pid).not.toBe(foreign)
+    expect((await call(server.url, 'GET', '/api/cron/status')).body).toMatchObject({ is_running: true, pid })
+    const stop = await call(server.url, 'POST', '/api/cron/stop')
+    expect(stop.status, stop.text).toBe(200)
+    expect(isAlive(pid)).toBe(false)
+    expect(isAlive(foreign)).toBe(true)
+  })
+
+  it('reads not running and starts - state names a dead pid', async () => {
+    const server = await serverForTest({ pipeline: quickPipeline() })
+    const child = spawn('true')
+    await new Promise((r) => child.once('exit', r))
+    writeState(server, child.pid!)
+    expect((await call(server.url, 'GET', '/api/cron/status')).body).toMatchObject({ is_running: false, pid: null })
+    await startDaemon(server)
+  })
+
+  it('reads not running and starts - state file is not JSON', async () => {
+    const server = await serverForTest({ pipeline: quickPipeline() })
+    mkdirSync(server.stateDir, { recursive: true })
+    writeFileSync(join(server.stateDir, 'state.json'), '{"pid": 12')
+    const status = await call(server.url, 'GET', '/api/cron/status')
+    expect(status.status).toBe(200)
+    expect(status.body).toMatchObject({ is_running: false, pid: null })
+    await startDaemon(server)
+  })
+})
