@@ -26,7 +26,7 @@ const stepSchema = z.strictObject({
     .regex(/^[^\r\n]+$/, { error: 'must be a single line' }),
   run: z.union(
     [
-      z.string().min(1),
+      z.string().min(1, { error: 'must not be empty' }),
       z.array(z.string(), { error: 'expected a string or an array of strings' }).min(1),
     ],
     { error: 'expected a string or an array of strings' },
