@@ -6,6 +6,7 @@ import { requireToken } from './auth.js'
 import { ApiError, ConfigError, errorBody } from './errors.js'
 import type { CronController, LogStore, RunHistory } from './ports.js'
 import { routeGroup } from './route-kit.js'
+import { dashboardRoutes } from './dashboard/routes.js'
 import { cronRoutes } from './routes/cron.js'
 import type { DocsAssets } from './docs/assets.js'
 import { docsRoutes } from './routes/docs.js'
@@ -82,6 +83,7 @@ export function createApp(options: AppOptions) {
     .route('/', logRoutes(options))
     .route('/', monitoringRoutes(options))
     .route('/', docsRoutes(options, app))
+    .route('/', dashboardRoutes(options))
 }
 
 export type AppType = ReturnType<typeof createApp>

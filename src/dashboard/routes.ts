@@ -1,0 +1,106 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { basePath } from 'hono/route'
+import type { AppOptions } from '../app.js'
+import { ApiError } from '../errors.js'
+import { errorResponses, routeGroup } from '../route-kit.js'
+import { DASHBOARD_ASSETS, assetUrl, isDashboardAssetName } from './assets.js'
+import { renderDashboard } from './page.js'
+
+/** Everything the page may load or call: its own origin only, no inline script or style. */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+const page = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['dashboard'],
+  summary: 'The web dashboard',
+  description: 'Public: the page holds no pipeline data; its script calls the API (with the token, when one is needed).',
+  responses: {
+    200: { description: 'The dashboard page', content: { 'text/html': { schema: z.string() } } },
+    301: { description: 'Under a mount prefix, `/prefix` redirects to `/prefix/` so relative URLs resolve' },
+  },
+})
+
+const asset = createRoute({
+  method: 'get',
+  path: '/assets/{name}',
+  tags: ['dashboard'],
+  summary: "A file of the dashboard (its script, stylesheet, icon)",
+  request: {
+    params: z.object({
+      name: z.string().max(64).openapi({ param: { name: 'name', in: 'path' }, enum: Object.keys(DASHBOARD_ASSETS), example: 'dashboard.js' }),
+    }),
+    query: z.object({ v: z.string().max(64).optional().openapi({ description: 'Content hash; with the current one the answer is cached for a year' }) }),
+  },
+  responses: {
+    200: { description: 'The file', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() }, 'image/svg+xml': { schema: z.string() } } },
+    304: { description: 'Not modified (the `If-None-Match` ETag is current)' },
+    ...errorResponses(404),
+  },
+})
+
+/**
+ * `GET /` (the dashboard) and `GET /assets/{name}`. All URLs in the page are relative, so it
+ * works under any mount prefix: `/prefix` redirects to `/prefix/`, which serves the page.
+ */
+export function dashboardRoutes(o: Pick<AppOptions, 'minIntervalSeconds'>) {
+  let html: string | null = null
+  const servePage = (c: Context) => {
+    html ??= renderDashboard({
+      minIntervalSeconds: o.minIntervalSeconds ?? 10,
+      assets: { js: assetUrl('dashboard.js'), css: assetUrl('dashboard.css'), icon: assetUrl('dashboard-icon.svg') },
+    })
+    return c.body(html, 200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      'Content-Security-Policy': DASHBOARD_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    })
+  }
+
+  const group = routeGroup()
+  // Under a prefix, `/prefix/` matches no route (`/` becomes `/prefix`): serve it from here.
+  group.use('*', async (c, next) => {
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && c.req.path.endsWith('/')) {
+      const base = basePath(c)
+      if (base !== '/' && c.req.path === `${base}/`) return servePage(c)
+    }
+    return next()
+  })
+  return group
+    .openapi(page, (c) => {
+      const url = new URL(c.req.url)
+      if (!url.pathname.endsWith('/')) {
+        // Relative, so it stays right behind a proxy that adds its own prefix.
+        const last = url.pathname.slice(url.pathname.lastIndexOf('/') + 1)
+        return c.body(null, 301, { Location: `${last}/${url.search}`, 'Cache-Control': 'no-cache' }) as never
+      }
+      return servePage(c) as never
+    })
+    .openapi(asset, (c) => {
+      const { name } = c.req.valid('param')
+      if (!isDashboardAssetName(name)) throw new ApiError(404, `Not found: no dashboard asset named "${name}"`)
+      const file = DASHBOARD_ASSETS[name]
+      const etag = `"${file.hash}"`
+      const headers = {
+        ETag: etag,
+        // Versioned URLs never change; anything else is revalidated.
+        'Cache-Control': c.req.valid('query').v === file.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+      }
+      if (matchesEtag(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers) as never
+      return c.body(file.body, 200, { ...headers, 'Content-Type': file.type }) as never
+    })
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '')
+    return tag === etag || tag === '*'
+  })
+}
