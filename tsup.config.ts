@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     node: 'adapters/node/index.ts',
+    client: 'src/client.ts',
     cli: 'adapters/node/cli.ts',
     daemon: 'adapters/node/daemon-main.ts',
   },
@@ -12,7 +13,7 @@ export default defineConfig({
   platform: 'node',
   // tsup injects baseUrl, which TS 6 deprecates (TS5101) unless told to ignore it.
   // TSUP_NO_DTS=1 skips the slow declaration build (handy for a private test build).
-  dts: process.env.TSUP_NO_DTS ? false : { entry: { index: 'src/index.ts', node: 'adapters/node/index.ts' }, compilerOptions: { ignoreDeprecations: '6.0' } },
+  dts: process.env.TSUP_NO_DTS ? false : { entry: { index: 'src/index.ts', node: 'adapters/node/index.ts', client: 'src/client.ts' }, compilerOptions: { ignoreDeprecations: '6.0' } },
   clean: true,
   sourcemap: true,
   splitting: true,
