@@ -50,6 +50,14 @@ export function createApp(options: AppOptions) {
     return c.json(errorBody('Internal server error'), 500)
   })
   app.notFound((c) => c.json(errorBody(`Not found: ${c.req.method} ${c.req.path}`), 404))
+  // Mounted under a prefix, an unmatched path falls to the parent's notFound (plain text):
+  // give it our error body too, leaving our own JSON 404s ("Run not found") as they are.
+  app.use(async (c, next) => {
+    await next()
+    if (c.res.status === 404 && !c.res.headers.get('content-type')?.includes('application/json')) {
+      c.res = c.json(errorBody(`Not found: ${c.req.method} ${c.req.path}`), 404)
+    }
+  })
   // Hono hands only Error instances to onError; a port rejecting with anything else would escape it.
   app.use(async (_c, next) => {
     try {
