@@ -139,3 +139,21 @@ export async function waitForRuns(server: TestServer, count: number, timeoutMs =
 export function writePipeline(server: { pipelineFile: string }, pipeline: unknown) {
   writeFileSync(server.pipelineFile, typeof pipeline === 'string' ? pipeline : JSON.stringify(pipeline, null, 2))
 }
+
+/**
+ * A system package a test needs (curl, python3 with requests). Missing: the tests are skipped
+ * with a loud message, unless PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 (CI), where they run and fail.
+ */
+export function systemDep(what: string, available: boolean, install: string) {
+  const required = process.env.PIPELINE_CRON_REQUIRE_SYSTEM_DEPS === '1'
+  if (!available && !required) {
+    console.warn(`\n!!!!! SKIPPED: ${what} is not available (${install}); set PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 to fail instead !!!!!\n`)
+  }
+  return {
+    skip: !available && !required,
+    /** Throws when the dependency is missing (only reached when it is required). */
+    assert() {
+      if (!available) throw new Error(`${what} is required (PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1) but not available: ${install}`)
+    },
+  }
+}
