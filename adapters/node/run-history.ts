@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RunHistory, RunRecord } from '../../src/ports.js'
 import { linesFromEnd } from './read-backwards.js'
@@ -50,7 +50,9 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
   const history: RunHistory = {
     async append(run) {
       await mkdir(stateDir, { recursive: true })
-      await appendFile(file, JSON.stringify(run) + '\n')
+      // A crash mid-append leaves a line without its "\n": end it, or this record is glued to it and lost.
+      const lead = (await endsWithNewline(file)) ? '' : '\n'
+      await appendFile(file, lead + JSON.stringify(run) + '\n')
       if (++appendsSincePrune >= 100) {
         appendsSincePrune = 0
         await prune()
@@ -78,5 +80,19 @@ function safeId(line: string): string | null {
     return (JSON.parse(line) as { id?: string }).id ?? null
   } catch {
     return null
+  }
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => null)
+  if (!fh) return true
+  try {
+    const { size } = await fh.stat()
+    if (size === 0) return true
+    const last = Buffer.alloc(1)
+    await fh.read(last, 0, 1, size - 1)
+    return last[0] === 0x0a
+  } finally {
+    await fh.close()
   }
 }
