@@ -52,8 +52,13 @@ export function createMemoryLogStore(file: MemoryLogFile = createMemoryLogFile()
   return logs
 }
 
-/** The daemon's side: appends to the MemoryLogFile; after `close` further appends throw, as a closed fd would. */
-export function createMemoryLogWriter(file: MemoryLogFile): LogWriter & { readonly closed: boolean } {
+/**
+ * The daemon's side: appends to the MemoryLogFile, rotating by size to `rotated` (`.1` … `.keep`)
+ * as the file writer does; after `close` further appends throw, as a closed fd would.
+ */
+export function createMemoryLogWriter(file: MemoryLogFile, o: { maxBytes?: number; keep?: number } = {}): LogWriter & { readonly closed: boolean } {
+  const maxBytes = o.maxBytes ?? Infinity
+  const keep = o.keep ?? 5
   let closed = false
   return {
     get closed() {
@@ -62,12 +67,19 @@ export function createMemoryLogWriter(file: MemoryLogFile): LogWriter & { readon
     append(text) {
       if (closed) throw new Error('log writer is closed')
       writeLog(file, text)
+      if (Number.isFinite(maxBytes) && bytes(file.text) >= maxBytes) {
+        file.rotated = [file.text, ...file.rotated].slice(0, keep)
+        file.text = ''
+      }
     },
     close() {
       closed = true
     },
   }
 }
+
+const encoder = new TextEncoder()
+const bytes = (text: string) => encoder.encode(text).length
 
 function lastLines(text: string, n: number): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text

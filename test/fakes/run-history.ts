@@ -1,8 +1,10 @@
 import type { RunHistory, RunRecord } from '../../src/ports.js'
 
-/** In-memory RunHistory: records are appended as copies; readers see the newest record per id. */
-export function createMemoryRunHistory(initial: RunRecord[] = []): RunHistory & { readonly records: RunRecord[] } {
-  const records: RunRecord[] = initial.map((r) => structuredClone(r))
+/**
+ * In-memory RunHistory: records are appended as copies; readers see the newest record per id.
+ * Handles given the same `records` array share one history, as processes share runs.jsonl.
+ */
+export function createMemoryRunHistory(records: RunRecord[] = []): RunHistory & { readonly records: RunRecord[] } {
 
   function latest(): RunRecord[] {
     const seen = new Set<string>()
