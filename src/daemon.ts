@@ -111,7 +111,7 @@ export function createDaemon(o: DaemonOptions): Daemon {
       instance_id: o.instanceId,
       trigger: 'schedule',
       status: 'skipped',
-      reason: `previous run ${state.current_run?.id ?? ''} still in progress`.replace('  ', ' '),
+      reason: state.current_run ? `previous run ${state.current_run.id} still in progress` : 'previous run still in progress',
       scheduled_at: due.toISOString(),
       started_at: at,
       finished_at: at,

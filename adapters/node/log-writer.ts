@@ -24,20 +24,39 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
     approx = 0
   }
 
+  let closed = false
+  let dropped = 0
   const writer: LogWriter = {
     append(text) {
-      const bytes = Buffer.from(text, 'utf8')
-      let off = 0
-      while (off < bytes.length) off += writeSync(fd, bytes, off)
-      approx += bytes.length
-      if (approx >= maxBytes) {
-        approx = fstatSync(fd).size
-        if (approx >= maxBytes) rotate()
+      if (closed) return
+      try {
+        if (dropped) {
+          // The disk had no room for a while: say how much is missing before going on.
+          writeAll(`[log] ${dropped} bytes of log output were lost: the log could not be written\n`)
+          dropped = 0
+        }
+        writeAll(text)
+        if (approx >= maxBytes) {
+          approx = fstatSync(fd).size
+          if (approx >= maxBytes) rotate()
+        }
+      } catch {
+        // A full disk must not kill the daemon mid-run; the loss is reported once writes work again.
+        dropped += Buffer.byteLength(text)
       }
     },
     close() {
+      if (closed) return
+      closed = true
       closeSync(fd)
     },
+  }
+
+  function writeAll(text: string) {
+    const bytes = Buffer.from(text, 'utf8')
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off)
+    approx += bytes.length
   }
   return writer
 }

@@ -18,7 +18,7 @@ export const childProcessRunner: ProcessRunner = {
 
     const exited = new Promise<{ exitCode: number | null; signal: string | null; error?: string }>((resolve) => {
       child.once('error', (err: NodeJS.ErrnoException) => {
-        resolve({ exitCode: null, signal: null, error: `could not start ${cmd} (${err.code ?? err.message})` })
+        resolve({ exitCode: null, signal: null, error: `could not start ${cmd} in ${req.cwd} (${err.code ?? err.message})` })
       })
       child.once('exit', (exitCode, signal) => {
         // Background children of a finished step would outlive it: end its group.
