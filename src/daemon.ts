@@ -185,6 +185,8 @@ export function createDaemon(o: DaemonOptions): Daemon {
   return {
     stopped,
     async start() {
+      // The first fire time goes into the state it is created with: a status right after start shows it.
+      state = { ...state, next_run_at: ticker.next(t0)?.toISOString() ?? null }
       if (!(await o.state.create(state))) return false
       line(
         `Daemon started (PID: ${o.pid}, ${describeSchedule(o.schedule)}, pipeline: ${o.pipeline.name}, ${o.pipeline.steps.length} steps)`,
