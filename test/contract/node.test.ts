@@ -42,7 +42,7 @@ describe('file RunHistory', () => {
       return { history: createFileRunHistory(dir), reopen: () => createFileRunHistory(dir), cleanup: () => removeDir(dir), dir }
     },
     // A crash mid-append leaves a record without its newline.
-    tear: (f, partial) => appendFile(join((f as typeof f & { dir: string }).dir, 'runs.jsonl'), partial),
+    tear: (f, partial) => appendFile(join(f.dir, 'runs.jsonl'), partial),
   })
 })
 

@@ -8,13 +8,14 @@ export interface RunHistoryFixture {
   cleanup(): Promise<void>
 }
 
-export interface RunHistoryContract extends ContractHarness {
-  make(): Promise<RunHistoryFixture>
+/** `F` lets a fixture carry what `tear` needs (e.g. its folder). */
+export interface RunHistoryContract<F extends RunHistoryFixture = RunHistoryFixture> extends ContractHarness {
+  make(): Promise<F>
   /**
    * Leaves a half-written record at the end, as a crash mid-append does. Only for stores that
    * can tear (files); the torn-record cases are skipped without it.
    */
-  tear?: (f: RunHistoryFixture, partial: string) => Promise<void>
+  tear?: (f: F, partial: string) => Promise<void>
 }
 
 /** A run record started `minute` minutes after 10:00 UTC. */
@@ -36,8 +37,8 @@ export function runAt(id: string, minute: number, status: RunRecord['status'] = 
 }
 
 /** The RunHistory contract; every implementation, the in-memory one included, must pass it. */
-export function runHistoryContract({ it, expect, make, tear }: RunHistoryContract) {
-  const withHistory = async (fn: (f: RunHistoryFixture) => Promise<void>) => {
+export function runHistoryContract<F extends RunHistoryFixture>({ it, expect, make, tear }: RunHistoryContract<F>) {
+  const withHistory = async (fn: (f: F) => Promise<void>) => {
     const f = await make()
     try {
       await fn(f)
