@@ -92,6 +92,28 @@ export function createController(o: ControllerOptions): CronController {
     }
   }
 
+  /**
+   * The daemon records a run's result before it clears `current_run` in its state: a run whose
+   * record is already final is over, so status and run-now never report it as in progress.
+   */
+  async function currentRun(live: DaemonState): Promise<DaemonState['current_run']> {
+    const run = live.current_run
+    if (!run) return null
+    const record = await o.runs.get(run.id)
+    return record && record.status !== 'running' ? null : run
+  }
+
+  /** Waits (bounded) for the daemon to clear a finished run from its state. */
+  async function settled(live: DaemonState | null): Promise<DaemonState | null> {
+    const deadline = now().getTime() + 2000
+    let s: DaemonState | null = live
+    while (s?.current_run && (await currentRun(s)) === null && now().getTime() < deadline) {
+      await sleep(pollMs)
+      s = await liveDaemon(false)
+    }
+    return s
+  }
+
   async function lastRun(): Promise<LastRun | null> {
     const runs = await o.runs.list(50)
     const last = runs.find((r) => r.status !== 'running' && r.status !== 'skipped')
@@ -186,13 +208,13 @@ export function createController(o: ControllerOptions): CronController {
         started_at: live.started_at,
         next_run_at: live.next_run_at,
         next_runs: upcoming.map((d) => d.toISOString()),
-        current_run: live.current_run,
+        current_run: await currentRun(live),
         last_run: last,
       }
     },
 
     async runNow() {
-      const live = await liveDaemon(false)
+      const live = await settled(await liveDaemon(false))
       if (!live) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
       if (live.current_run) {
         return { ok: false, reason: 'busy', detail: `A run is in progress (${live.current_run.id})` }
