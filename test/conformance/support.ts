@@ -80,7 +80,7 @@ export function logText(server: { logFile: string }): string {
 }
 
 /** Waits until the log file holds a line matching `pattern`; returns the whole text. */
-export function waitForLog(server: { logFile: string }, pattern: RegExp | string, timeoutMs = 10_000): Promise<string> {
+export function waitForLog(server: { logFile: string }, pattern: RegExp | string, timeoutMs = 20_000): Promise<string> {
   const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t))
   return waitFor(() => {
     const t = logText(server)
@@ -89,7 +89,7 @@ export function waitForLog(server: { logFile: string }, pattern: RegExp | string
 }
 
 /** Waits until a file exists and is not empty; returns its content. */
-export function waitForFile(path: string, timeoutMs = 10_000): Promise<string> {
+export function waitForFile(path: string, timeoutMs = 20_000): Promise<string> {
   return waitFor(() => {
     try {
       return readFileSync(path, 'utf8')
@@ -127,7 +127,7 @@ export async function startDaemon(server: TestServer, body: Record<string, unkno
 }
 
 /** Waits until the runs history has a finished run (not `running`); returns the runs. */
-export async function waitForRuns(server: TestServer, count: number, timeoutMs = 10_000): Promise<any[]> {
+export async function waitForRuns(server: TestServer, count: number, timeoutMs = 20_000): Promise<any[]> {
   return waitFor(async () => {
     const res = await call(server.url, 'GET', '/api/cron/runs')
     const done = (res.body?.runs ?? []).filter((r: any) => r.status !== 'running')
