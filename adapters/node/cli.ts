@@ -1,42 +1,60 @@
 #!/usr/bin/env node
 /**
- * `pipeline-cron [serve] [flags]`: serves the API on the configured pipeline.
- * The daemon keeps running when the server stops; `POST /api/cron/stop` ends it.
+ * `pipeline-cron`: `serve` (the default) runs the HTTP API; `start`, `stop`, `status`, `logs`,
+ * `clear-logs`, `runs` and `run-now` talk to a server through the typed client; `run-once`
+ * runs the pipeline in the foreground. Every error is one line on stderr and a non-zero exit.
  */
-import { resolveConfig } from '../../src/config.js'
-import { ConfigError } from '../../src/errors.js'
-import { serve } from './server.js'
+import { CommanderError } from 'commander'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PipelineCronError } from '../../src/client.js'
+import { CliError } from './cli/errors.js'
+import { buildProgram } from './cli/program.js'
+import { packageRoot } from './pipeline-file.js'
 
 async function main(argv: string[]) {
-  const [command, ...rest] = argv[0] && !argv[0].startsWith('-') ? argv : ['serve', ...argv]
-  if (command === '--help' || command === 'help' || rest.includes('--help')) return printHelp()
-  if (command !== 'serve') throw new ConfigError(`unknown command "${command}"; try: pipeline-cron serve --help`)
-  const config = resolveConfig(rest, process.env)
-  const server = await serve(config)
-  const shutdown = () => void server.close().then(() => process.exit(0))
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  const program = buildProgram(packageVersion())
+  // Commander's own usage errors go through the same one-line "pipeline-cron: ..." path.
+  program.exitOverride()
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ outputError: (text, write) => write(`pipeline-cron: ${text.replace(/^error: /, '')}`) })
+  }
+  // `serve` is the default, so commander would read an unknown command as serve's argument.
+  const first = argv[0]
+  if (first && !first.startsWith('-') && first !== 'help' && !program.commands.some((c) => c.name() === first)) {
+    throw new CliError(`unknown command "${first}"; see pipeline-cron --help`)
+  }
+  await program.parseAsync(argv, { from: 'user' })
 }
 
-function printHelp() {
-  console.log(`Usage: pipeline-cron serve [flags]
-
-  --port N            PORT                 8000
-  --host ADDR         HOST                 127.0.0.1
-  --pipeline FILE     PIPELINE_FILE        ./pipeline.json, else the bundled example
-  --state-dir DIR     STATE_DIR            ./.pipeline-cron
-  --log-file FILE     LOG_FILE             ./pipeline_execution.log
-  --token T           CRON_API_TOKEN       none (no auth)
-  --read-token T      CRON_API_READ_TOKEN  none
-  --min-interval S    MIN_INTERVAL_SECONDS 10
-  --log-max-bytes N   LOG_MAX_BYTES        52428800
-  --log-keep N        LOG_KEEP             5
-  --stop-grace S      STOP_GRACE_SECONDS   10
-  --runs-keep N       RUNS_KEEP            1000`)
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
 }
 
-main(process.argv.slice(2)).catch((err: Error & { code?: string }) => {
-  const detail = err instanceof ConfigError ? err.message : err.code === 'EADDRINUSE' || err.code === 'EACCES' ? `cannot listen: ${err.message}` : err.message
-  process.stderr.write(`pipeline-cron: ${detail}\n`)
-  process.exit(1)
+/** One line: the API's detail for API errors, the rule for config and usage errors. */
+function describe(err: unknown): string {
+  const e = err as Error & { code?: string }
+  if (err instanceof PipelineCronError && err.status === 0) return `${e.message}; is the server running? (--url / PIPELINE_CRON_URL)`
+  if (e.code === 'EADDRINUSE' || e.code === 'EACCES') return `cannot listen: ${e.message}`
+  return (e?.message ?? String(err)).replace(/^pipeline-cron: /, '')
+}
+
+// EPIPE: the reader went away (`pipeline-cron logs | head`); that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // --help and --version "fail" with exit code 0; usage errors were already printed.
+    process.exitCode = err.exitCode
+    return
+  }
+  process.stderr.write(`pipeline-cron: ${describe(err).replace(/\s*\n\s*/g, ' ')}\n`)
+  process.exitCode = 1
 })

@@ -1,0 +1,128 @@
+/** The commands that talk to a running server through the typed client. */
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { DEFAULT_URL, PipelineCronClient, type StartOptions } from '../../../src/client.js'
+import { MAX_LINES } from '../../../src/schemas.js'
+import { CliError } from './errors.js'
+import { formatRuns, formatStatus, paintFor } from './format.js'
+
+interface ClientFlags {
+  url: string
+  token?: string
+}
+
+export function remoteCommands(): Command[] {
+  const start = client(new Command('start'))
+    .description('start the daemon on an interval or a cron schedule')
+    .addOption(new Option('--every <duration>', 'run every N seconds (or 90s, 5m, 1h, 1d)').argParser(parseDuration).conflicts('cron'))
+    .addOption(new Option('--cron <expr>', 'run on a cron expression (5 fields, or 6 with seconds)'))
+    .option('--tz <zone>', 'IANA time zone for --cron (default: the server\'s)')
+    .option('--run-immediately', 'run once right away (the default for --every)')
+    .option('--no-run-immediately', 'wait for the first tick (the default for --cron)')
+    .addHelpText('after', '\nExamples:\n  pipeline-cron start --every 60\n  pipeline-cron start --every 1h --no-run-immediately\n  pipeline-cron start --cron "*/5 * * * *" --tz Europe/Berlin')
+    .action(async (o: ClientFlags & { every?: number; cron?: string; tz?: string; runImmediately?: boolean }) => {
+      if (o.every === undefined && o.cron === undefined) throw new CliError('start needs --every SECONDS or --cron EXPR')
+      if (o.tz !== undefined && o.cron === undefined) throw new CliError('--tz only goes with --cron')
+      const schedule: StartOptions = o.cron !== undefined ? { cron: o.cron, ...(o.tz ? { timezone: o.tz } : {}) } : { interval_seconds: o.every! }
+      if (o.runImmediately !== undefined) schedule.run_immediately = o.runImmediately
+      print((await connect(o).start(schedule)).message)
+    })
+
+  const stop = client(new Command('stop'))
+    .description('stop the daemon (ends the current run unless --drain)')
+    .option('--drain', 'let the current run finish first')
+    .action(async (o: ClientFlags & { drain?: boolean }) => {
+      const res = await connect(o).stop({ drain: Boolean(o.drain) })
+      print(res.message + (res.forced ? ' (it did not exit in time and was killed)' : ''))
+      if (res.survivors.length > 0) process.stderr.write(`pipeline-cron: warning: killed leftover processes: ${res.survivors.join(', ')}\n`)
+    })
+
+  const status = client(new Command('status'))
+    .description('show whether the daemon runs, its schedule, the current and the last run')
+    .option('--json', 'print the API\'s JSON answer')
+    .action(async (o: ClientFlags & { json?: boolean }) => {
+      const s = await connect(o).status()
+      print(o.json ? JSON.stringify(s, null, 2) : formatStatus(s, paintFor(process.stdout, process.env)))
+    })
+
+  const logs = client(new Command('logs'))
+    .description('print the log (all of it, or the last N lines); -f follows it live')
+    .addOption(new Option('-n, --lines <n>', 'only the last N lines (with -f: the lines shown first, default 10)').argParser(parseLines))
+    .option('-f, --follow', 'keep printing new lines as they are written (Ctrl-C ends)')
+    .action(async (o: ClientFlags & { lines?: number; follow?: boolean }) => {
+      const api = connect(o)
+      if (o.follow) return follow(api, o.lines ?? 10)
+      const text = o.lines === undefined ? (await api.getLogs()).logs : await api.tailLogs(o.lines)
+      process.stdout.write(text)
+    })
+
+  const clearLogs = client(new Command('clear-logs'))
+    .description('clear the log file')
+    .action(async (o: ClientFlags) => print((await connect(o).clearLogs()).message))
+
+  const runs = client(new Command('runs'))
+    .description('list past runs, newest first')
+    .addOption(new Option('--limit <n>', 'how many runs (default 20)').argParser(parseLines))
+    .option('--json', 'print the API\'s JSON answer')
+    .action(async (o: ClientFlags & { limit?: number; json?: boolean }) => {
+      const res = await connect(o).runs(o.limit ?? 20)
+      print(o.json ? JSON.stringify(res, null, 2) : formatRuns(res.runs, paintFor(process.stdout, process.env)))
+    })
+
+  const runNow = client(new Command('run-now'))
+    .description('run the pipeline now, in the running daemon')
+    .action(async (o: ClientFlags) => {
+      const res = await connect(o).runNow()
+      print(res.run_id ? `${res.message} (run ${res.run_id})` : res.message)
+    })
+
+  return [start, stop, status, logs, clearLogs, runs, runNow]
+}
+
+/** Adds the options every client command shares. */
+function client(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'server URL').env('PIPELINE_CRON_URL').default(DEFAULT_URL))
+    .addOption(new Option('--token <token>', 'bearer token, if the server has one').env('CRON_API_TOKEN'))
+}
+
+function connect(o: ClientFlags): PipelineCronClient {
+  if (!/^https?:\/\//.test(o.url)) throw new CliError(`--url: expected an http:// or https:// URL, got "${o.url}"`)
+  return new PipelineCronClient(o.url, { token: o.token })
+}
+
+async function follow(api: PipelineCronClient, lines: number) {
+  const abort = new AbortController()
+  const end = () => abort.abort()
+  process.once('SIGINT', end)
+  process.once('SIGTERM', end)
+  const paint = paintFor(process.stderr, process.env)
+  try {
+    for await (const event of api.followLogs({ lines, signal: abort.signal })) {
+      if (event.type === 'clear') process.stderr.write(`${paint.dim('-- the log was cleared --')}\n`)
+      else process.stdout.write(`${event.line}\n`)
+    }
+  } catch (err) {
+    if (!abort.signal.aborted) throw err
+  } finally {
+    process.off('SIGINT', end)
+    process.off('SIGTERM', end)
+  }
+}
+
+function print(text: string) {
+  process.stdout.write(`${text}\n`)
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
+
+/** "60", "90s", "5m", "1h", "1d" → seconds. */
+export function parseDuration(raw: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(raw.trim())
+  if (!m) throw new InvalidArgumentError('expected seconds (60) or a duration (90s, 5m, 1h, 1d).')
+  return Number(m[1]) * UNIT_SECONDS[m[2] ?? 's']!
+}
+
+function parseLines(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LINES) throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_LINES}.`)
+  return Number(raw)
+}

@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander'
+import { DEFAULTS, resolveConfig, SETTINGS } from '../../../src/config.js'
+import { serve } from '../server.js'
+
+// Help text per flag; a setting added to SETTINGS without one still gets an option (and its env).
+const HELP: Record<string, [value: string, text: string, shownDefault?: string]> = {
+  port: ['n', 'port to listen on (0: any free port)'],
+  host: ['addr', 'address to bind; beyond loopback, set a token'],
+  pipeline: ['file', 'pipeline file', './pipeline.json, else the bundled example'],
+  'state-dir': ['dir', 'daemon state, lock and run history'],
+  'log-file': ['file', 'pipeline log file'],
+  token: ['token', 'bearer token required on /api/* and /metrics', 'none: no auth'],
+  'read-token': ['token', 'bearer token for GET routes only', 'none'],
+  'min-interval': ['seconds', 'smallest interval_seconds accepted'],
+  'log-max-bytes': ['bytes', 'rotate the log at this size'],
+  'log-keep': ['n', 'rotated log files kept (.1 … .n)'],
+  'stop-grace': ['seconds', 'SIGTERM → SIGKILL grace when a run is cancelled'],
+  'runs-keep': ['n', 'run records kept in the history'],
+}
+
+/** `serve`: the HTTP API on the configured pipeline (the default command). */
+export function serveCommand(): Command {
+  const cmd = new Command('serve').description('serve the HTTP API (the default command)')
+  for (const s of SETTINGS) {
+    const [value, text, shownDefault] = HELP[s.flag] ?? ['value', s.flag]
+    const fallback = shownDefault ?? String(DEFAULTS[s.key] ?? 'none')
+    // No commander default or env here: resolveConfig applies them, so flags still win over env.
+    cmd.addOption(new Option(`--${s.flag} <${value}>`, `${text} (env: ${s.env}, default: ${fallback})`))
+  }
+  cmd.addHelpText('after', '\nThe daemon keeps running when the server stops; `pipeline-cron stop` (or POST /api/cron/stop) ends it.')
+  cmd.action(async (opts: Record<string, string | undefined>) => {
+    const args: string[] = []
+    for (const s of SETTINGS) {
+      const given = opts[camel(s.flag)]
+      if (given !== undefined) args.push(`--${s.flag}`, given)
+    }
+    const server = await serve(resolveConfig(args, process.env))
+    const shutdown = () => void server.close().then(() => process.exit(0))
+    process.once('SIGINT', shutdown)
+    process.once('SIGTERM', shutdown)
+  })
+  return cmd
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())
+}
