@@ -83,6 +83,14 @@ export function createApp(options: AppOptions) {
   )
   app.use('/api/*', requireToken(options))
   app.use('/metrics', requireToken(options))
+  // A POST body is JSON or nothing: a route without a body (run-now) would otherwise accept a
+  // form or text silently. Checked after auth, so an anonymous caller learns nothing more.
+  app.use(async (c, next) => {
+    if (c.req.method === 'POST' && hasBody(c.req.raw.headers) && !isJsonType(c.req.header('Content-Type'))) {
+      throw new ApiError(415, 'Unsupported Media Type: send the body as application/json')
+    }
+    await next()
+  })
 
   return app
     .route('/', healthRoutes())
@@ -95,6 +103,15 @@ export function createApp(options: AppOptions) {
 }
 
 export type AppType = ReturnType<typeof createApp>
+
+function hasBody(headers: Headers): boolean {
+  const length = headers.get('Content-Length')
+  return (length !== null && length.trim() !== '0') || headers.has('Transfer-Encoding')
+}
+
+function isJsonType(contentType: string | undefined): boolean {
+  return /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '')
+}
 
 function httpExceptionDetail(err: HTTPException): string {
   if (err.status === 400 && /JSON/i.test(err.message)) return 'body: invalid JSON'
