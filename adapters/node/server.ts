@@ -1,8 +1,9 @@
 import { serve as nodeServe } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { isLoopback } from '../../src/config.js'
+import { errorBody } from '../../src/errors.js'
 import { createDeps } from './deps.js'
 import { loadPipeline } from './pipeline-file.js'
 
@@ -21,6 +22,7 @@ export async function serve(config: Config, log: (line: string) => void = consol
   const pipeline = await loadPipeline(deps.pipelineFile)
   const app = createApp(deps)
   const server = nodeServe({ fetch: app.fetch, port: config.port, hostname: config.host })
+  server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -37,4 +39,22 @@ export async function serve(config: Config, log: (line: string) => void = consol
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach the app; its default answer is a bare 400 or
+ * 431 with no body. Give them the error body every other refusal has.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy()
+  const [status, reason, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'Request headers too large: the limit is 16 KiB']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'Request timed out']
+        : [400, 'Bad Request', `Malformed HTTP request (${err.code ?? 'parse error'})`]
+  const body = JSON.stringify(errorBody(detail))
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
