@@ -182,7 +182,8 @@ export const stopBodySchema = z
 
 const integerParam = (name: string) =>
   z
-    .string()
+    // `?lines=1&lines=2` arrives as an array.
+    .string({ error: (iss) => (Array.isArray(iss.input) ? 'must be given once' : `must be an integer from 1 to ${MAX_LINES}`) })
     .regex(/^\d{1,6}$/, { error: `must be an integer from 1 to ${MAX_LINES}` })
     .transform(Number)
     .refine((n) => n >= 1 && n <= MAX_LINES, { error: `must be an integer from 1 to ${MAX_LINES}` })
