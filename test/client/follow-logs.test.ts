@@ -1,0 +1,74 @@
+/** followLogs against the real server's SSE stream: existing lines, new lines, clear, and ending it. */
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { PipelineCronClient, type LogEvent } from '../../src/client.js'
+import { FIXTURES, startServer, type TestServer } from '../helpers/server.js'
+import { waitFor } from '../helpers/wait.js'
+
+const pipeline = { name: 'follow-test', steps: [{ name: 'hello', run: [process.execPath, `${FIXTURES}/print-lines.mjs`, '2', '1', 'hi'] }] }
+
+let server: TestServer
+let client: PipelineCronClient
+
+beforeAll(async () => {
+  server = await startServer({ pipeline })
+  client = new PipelineCronClient(server.url)
+})
+afterAll(async () => {
+  await server?.cleanup()
+})
+
+/** Reads the stream in the background into `events` until aborted. */
+function collect(options: { lines?: number }) {
+  const abort = new AbortController()
+  const events: LogEvent[] = []
+  const done = (async () => {
+    for await (const event of client.followLogs({ ...options, signal: abort.signal })) events.push(event)
+  })()
+  const lines = () => events.flatMap((e) => (e.type === 'line' ? [e.line] : []))
+  return { events, lines, abort, done }
+}
+
+it('yields new lines as the daemon writes them, a clear event, then lines after the clear', async () => {
+  const follow = collect({ lines: 5 })
+  await client.start({ interval_seconds: 3600 })
+  await waitFor(() => follow.lines().some((l) => l.includes('Pipeline execution finished')), { timeoutMs: 20_000, what: 'the run\'s lines' })
+  const lines = follow.lines()
+  expect(lines.some((l) => /^\[[\d-]+ [\d:]+\] hi out 2$/.test(l))).toBe(true)
+  expect(lines.some((l) => /^\[[\d-]+ [\d:]+\] \[stderr\] hi err 1$/.test(l))).toBe(true)
+
+  await client.clearLogs()
+  await waitFor(() => follow.events.some((e) => e.type === 'clear'), { timeoutMs: 10_000, what: 'the clear event' })
+  const cleared = follow.events.findIndex((e) => e.type === 'clear')
+  await client.runNow()
+  await waitFor(() => follow.events.slice(cleared).some((e) => e.type === 'line' && e.line.includes('Pipeline execution finished')), { timeoutMs: 20_000, what: 'lines after the clear' })
+
+  // Aborting ends the loop quietly.
+  follow.abort.abort()
+  await expect(follow.done).resolves.toBeUndefined()
+  await client.stop()
+})
+
+it('starts with the last N existing lines', async () => {
+  const follow = collect({ lines: 2 })
+  await waitFor(() => follow.lines().length >= 2, { timeoutMs: 10_000, what: 'the existing lines' })
+  const tail = (await client.tailLogs(2)).trimEnd().split('\n')
+  expect(follow.lines().slice(0, 2)).toEqual(tail)
+  follow.abort.abort()
+  await follow.done
+})
+
+it('ends the iteration when the loop breaks', async () => {
+  let seen = 0
+  for await (const event of client.followLogs({ lines: 1 })) {
+    if (event.type === 'line') seen++
+    break
+  }
+  expect(seen).toBe(1)
+})
+
+it('throws a 400 with the detail for lines out of range', async () => {
+  const iterate = async () => {
+    for await (const _ of client.followLogs({ lines: 0 })) break
+  }
+  await expect(iterate()).rejects.toMatchObject({ status: 400, detail: 'lines: must be an integer from 1 to 100000' })
+})
