@@ -47,16 +47,24 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
     await rename(tmp, file)
   }
 
+  // Appends and prunes run one at a time: a record appended between a prune's read and its
+  // rename would be lost (the daemon does not wait for skipped-tick and `running` appends).
+  let queue: Promise<unknown> = Promise.resolve()
+
   const history: RunHistory = {
-    async append(run) {
-      await mkdir(stateDir, { recursive: true })
-      // A crash mid-append leaves a line without its "\n": end it, or this record is glued to it and lost.
-      const lead = (await endsWithNewline(file)) ? '' : '\n'
-      await appendFile(file, lead + JSON.stringify(run) + '\n')
-      if (++appendsSincePrune >= 100) {
-        appendsSincePrune = 0
-        await prune()
-      }
+    append(run) {
+      const next = queue.then(async () => {
+        await mkdir(stateDir, { recursive: true })
+        // A crash mid-append leaves a line without its "\n": end it, or this record is glued to it and lost.
+        const lead = (await endsWithNewline(file)) ? '' : '\n'
+        await appendFile(file, lead + JSON.stringify(run) + '\n')
+        if (++appendsSincePrune >= 100) {
+          appendsSincePrune = 0
+          await prune()
+        }
+      })
+      queue = next.catch(() => undefined)
+      return next
     },
     async list(limit) {
       const out: RunRecord[] = []
