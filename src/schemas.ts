@@ -133,9 +133,10 @@ export function startBodySchema(minIntervalSeconds: number) {
     .strictObject({
       interval_seconds: z
         .number({ error: rule })
-        .int({ error: rule })
+        // Range before int: 1e30 is "too large", not "not an integer" (zod's int means safe integer).
         .min(minIntervalSeconds, { error: rule })
         .max(366 * 24 * 3600, { error: 'must be at most 31622400 (one year)' })
+        .int({ error: rule })
         .optional()
         .openapi({ example: 60, description: `Seconds between runs (minimum ${minIntervalSeconds}).` }),
       cron: z

@@ -8,6 +8,9 @@ import { linesFromEnd } from './read-backwards.js'
  * supersedes its earlier one (`running`). Read from the end, so recent runs are cheap.
  * Pruned to the newest `retain` runs once the file holds about twice that many records.
  */
+// How many records may be appended out of start order (skipped ticks, late abandoned marks).
+const LATE_RECORDS = 20
+
 export function createFileRunHistory(stateDir: string, retain = 1000): RunHistory {
   const file = join(stateDir, 'runs.jsonl')
   let appendsSincePrune = 0
@@ -67,13 +70,14 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
       return next
     },
     async list(limit) {
+      // A run's result (or its `abandoned` mark) can be written after runs that began later, so
+      // read a little past `limit` by file order, then order by start.
       const out: RunRecord[] = []
       for await (const run of newestFirst()) {
         out.push(run)
-        if (out.length >= limit) break
+        if (out.length >= limit + LATE_RECORDS) break
       }
-      // A run's result is written after runs that began later (e.g. a skipped tick): order by start.
-      return out.sort((a, b) => b.started_at.localeCompare(a.started_at))
+      return out.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit)
     },
     async get(id) {
       for await (const run of newestFirst()) if (run.id === id) return run
