@@ -54,8 +54,20 @@ export function createController(o: ControllerOptions): CronController {
     if (clean) {
       await o.state.remove(s.instance_id)
       await abandonRuns(s.instance_id, 'the daemon died during the run')
+      await killOrphans(s)
     }
     return null
+  }
+
+  /**
+   * Steps of a daemon that died (kill -9, OOM) run on as orphans; they still carry its
+   * instance marker, which only its own tree has, so they are ended before a new daemon
+   * runs beside them. The recorded pid itself is never signalled: it may be recycled.
+   */
+  async function killOrphans(s: DaemonState) {
+    if (!s.instance_id) return
+    const orphans = (await o.procs.findTagged(s.instance_id)).filter((pid) => pid !== s.pid)
+    for (const pid of orphans) o.procs.signal(pid, 'SIGKILL')
   }
 
   /** A run left `running` by a daemon that is gone becomes `abandoned`, never running forever. */
