@@ -63,7 +63,7 @@ describe('stale state', () => {
     }))
     const { instanceId } = await startDaemon(server)
     killTreeAtEnd(instanceId)
-    await waitForFile(join(server.dir, 'nap.pid'))
+    const napPid = Number(await waitForFile(join(server.dir, 'nap.pid')))
     const running = await waitFor(async () => {
       const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs
       return runs[0]?.status === 'running' ? runs[0] : null
@@ -87,6 +87,10 @@ describe('stale state', () => {
     const again = await startDaemon(server)
     expect(again.pid).not.toBe(pid)
     expect(daemonPidsOf(server.stateDir)).toEqual([again.pid])
+    // The dead daemon's step (it still carries the old instance's marker) does not run on
+    // beside the new daemon's runs.
+    await waitFor(() => !isAlive(napPid), { what: "the dead daemon's step to be ended" })
+    expect(treeOf(instanceId)).toEqual([])
   })
 
   it('reads not running, starts a daemon and never signals the pid - state names a foreign live process', async () => {
