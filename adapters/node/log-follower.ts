@@ -129,9 +129,13 @@ export function createLogFollower(logFile: string, pollMs = 200) {
         }
       })
     },
-    /** The API cleared the log itself: tell the listeners now rather than at the next poll. */
-    cleared(): Promise<void> {
+    /**
+     * Runs `truncate` (the API clearing the log) between polls, then tells the listeners at once;
+     * a poll in between would otherwise report the same clear a second time.
+     */
+    clearWith(truncate: () => Promise<void>): Promise<void> {
       return serial(async () => {
+        await truncate()
         if (subscribers.size === 0) return
         pos = 0
         carry = Buffer.alloc(0)

@@ -22,9 +22,10 @@ export function createFileLogStore(logFile: string, keep: number, opts: { pollMs
     async clear() {
       // Truncate, never replace: the daemon holds the file open in append mode, so its next
       // write lands at offset 0 with no NUL padding and no line lost after the clear.
-      await truncate(logFile, 0).catch(ignoreMissing)
-      for (let i = 1; i <= keep; i++) await rm(`${logFile}.${i}`, { force: true })
-      await follower.cleared()
+      await follower.clearWith(async () => {
+        await truncate(logFile, 0).catch(ignoreMissing)
+        for (let i = 1; i <= keep; i++) await rm(`${logFile}.${i}`, { force: true })
+      })
     },
 
     async append(text) {
