@@ -1,0 +1,128 @@
+/**
+ * Issue 4.5 and 4.6: a daemon killed with SIGKILL mid-step leaves an `abandoned` run (found at
+ * the next status or start), and the two stop modes: drain lets the run finish, cancel ends it.
+ */
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  call,
+  fixture,
+  isAlive,
+  killTreeAtEnd,
+  listRuns,
+  logText,
+  pidsWithEnv,
+  readState,
+  serverWith,
+  startDaemon,
+  status,
+  waitFor,
+  waitForRuns,
+  type TestServer,
+} from './support.js'
+
+/** One step that sleeps `seconds`, writing its pid to DIR/step.pid. */
+const sleeper = (seconds: string) => (dir: string) => ({ name: 'slow', steps: [{ name: 'nap', run: fixture('sleep.mjs', seconds, join(dir, 'step.pid')) }] })
+
+/** Starts the daemon and waits until its first run is in its step; returns the run id and instance. */
+async function midStep(server: TestServer) {
+  const pid = await startDaemon(server, { interval_seconds: 3600 })
+  const instance = readState(server)!.instance_id
+  killTreeAtEnd(instance)
+  const run = await waitFor(async () => {
+    const s = await status(server)
+    return s.current_run?.step === 'nap' ? s.current_run : null
+  }, { what: 'the run to be in its step' })
+  return { pid, instance, runId: run.id as string }
+}
+
+async function killDaemon(pid: number) {
+  process.kill(pid, 'SIGKILL')
+  await waitFor(() => !isAlive(pid), { what: `daemon ${pid} to die` })
+}
+
+describe('crash-safe reconciliation', () => {
+  it('marks the run abandoned at the next status - daemon killed with SIGKILL mid-step', async () => {
+    const server = await serverWith(sleeper('30'))
+    const { pid, runId } = await midStep(server)
+    await killDaemon(pid)
+
+    const s = await status(server)
+    expect(s).toMatchObject({ is_running: false, pid: null, current_run: null })
+    expect(s.last_run).toMatchObject({ id: runId, status: 'abandoned' })
+    const run = (await listRuns(server)).find((r) => r.id === runId)!
+    expect(run.status).toBe('abandoned')
+    expect(run.reason).toBe('the daemon died during the run')
+    expect(Date.parse(run.finished_at!)).toBeGreaterThanOrEqual(Date.parse(run.started_at))
+    expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at))
+    expect(readState(server)).toBeNull()
+    // Nothing is left "running", and it stays that way.
+    expect((await listRuns(server)).filter((r) => r.status === 'running')).toEqual([])
+  })
+
+  it('marks the run abandoned at the next start and starts a fresh daemon - daemon killed with SIGKILL mid-step', async () => {
+    const server = await serverWith(sleeper('30'))
+    const { pid, runId, instance } = await midStep(server)
+    await killDaemon(pid)
+
+    // No status in between: start itself reconciles the stale state.
+    const res = await call(server.url, 'POST', '/api/cron/start', { json: { interval_seconds: 3600, run_immediately: false } })
+    expect(res.status, res.text).toBe(200)
+    const fresh = readState(server)!
+    killTreeAtEnd(fresh.instance_id)
+    expect(fresh.instance_id).not.toBe(instance)
+    const run = (await listRuns(server)).find((r) => r.id === runId)!
+    expect(run).toMatchObject({ status: 'abandoned', reason: 'the daemon died during the run' })
+    const s = await status(server)
+    expect(s).toMatchObject({ is_running: true, current_run: null, last_run: { id: runId, status: 'abandoned' } })
+  })
+})
+
+describe('stop modes', () => {
+  it('lets the current run finish and answers survivors [] - {"mode": "drain"}', async () => {
+    const server = await serverWith(sleeper('2'))
+    const { pid, runId, instance } = await midStep(server)
+    const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'drain' } })
+    expect(res.status, res.text).toBe(200)
+    expect(res.body).toMatchObject({ success: true, message: 'Daemon stopped successfully', survivors: [], forced: false })
+
+    // The stop answered after the run was over: its record is already final.
+    const run = (await listRuns(server)).find((r) => r.id === runId)!
+    expect(run.status).toBe('success')
+    expect(run.steps).toEqual([expect.objectContaining({ name: 'nap', status: 'success', exit_code: 0, signal: null })])
+    expect(run.steps[0]!.duration_ms).toBeGreaterThanOrEqual(1500)
+    expect(isAlive(pid)).toBe(false)
+    expect(pidsWithEnv('PIPELINE_CRON_INSTANCE', instance)).toEqual([])
+    const log = logText(server)
+    expect(log).toContain('Stop requested (drain): waiting for the current run to finish')
+    expect(log).toMatch(/\[1\/1\] nap finished: exit 0 in /)
+    expect(log.indexOf('Pipeline execution finished: success')).toBeLessThan(log.indexOf(`Daemon stopped (PID: ${pid})`))
+    expect((await status(server)).is_running).toBe(false)
+  })
+
+  it('cancels the current run and answers survivors [] - no body (default cancel)', async () => {
+    const server = await serverWith(sleeper('30'))
+    const { pid, runId, instance } = await midStep(server)
+    const res = await call(server.url, 'POST', '/api/cron/stop')
+    expect(res.status, res.text).toBe(200)
+    expect(res.body).toMatchObject({ success: true, message: 'Daemon stopped successfully', survivors: [], forced: false })
+
+    const run = (await listRuns(server)).find((r) => r.id === runId)!
+    expect(run.status).toBe('cancelled')
+    expect(run.steps).toEqual([expect.objectContaining({ name: 'nap', status: 'cancelled' })])
+    expect(run.steps[0]!.duration_ms).toBeLessThan(10_000)
+    expect(isAlive(pid)).toBe(false)
+    expect(pidsWithEnv('PIPELINE_CRON_INSTANCE', instance)).toEqual([])
+    expect(logText(server)).toMatch(/\[1\/1\] nap cancelled in /)
+    expect(logText(server)).toContain('Pipeline execution finished: cancelled')
+  })
+
+  it('cancels the current run - {"mode": "cancel"}', async () => {
+    const server = await serverWith(sleeper('30'))
+    const { runId } = await midStep(server)
+    const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'cancel' } })
+    expect(res.status, res.text).toBe(200)
+    expect(res.body.survivors).toEqual([])
+    await waitForRuns(server, (r) => r.find((x) => x.id === runId)?.status === 'cancelled', 'the run to be cancelled', 1000)
+  })
+})
