@@ -1,0 +1,56 @@
+/**
+ * Factories for the file-backed implementations under contract, shared by the vitest run
+ * (node.test.ts) and the `bun test` run (test/bun/contract.test.ts). node:fs only: both runtimes.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { LogStore } from '../../src/ports.js'
+import { createFileLogWriter } from '../../adapters/node/log-writer.js'
+import { createFileRunHistory } from '../../adapters/node/run-history.js'
+import { createFileStateStore } from '../../adapters/node/state-store.js'
+import type { LogFixture } from './log-store.contract.js'
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'pc-contract-'))
+const removeDir = (dir: string) => rm(dir, { recursive: true, force: true })
+
+/** A temp log read through `makeStore` (the runtime's LogStore) and written by the daemon's writer. */
+export function fileLog(makeStore: (logFile: string) => LogStore) {
+  return async (o?: { rotateAtBytes?: number }): Promise<LogFixture> => {
+    const dir = tempDir()
+    const logFile = join(dir, 'pipeline.log')
+    return {
+      store: makeStore(logFile),
+      writer: createFileLogWriter(logFile, o?.rotateAtBytes ?? 50 * 1024 * 1024, 5),
+      raw: () => readFile(logFile, 'utf8').catch(() => ''),
+      cleanup: () => removeDir(dir),
+    }
+  }
+}
+
+export async function fileRunHistory() {
+  const dir = tempDir()
+  return { history: createFileRunHistory(dir), reopen: () => createFileRunHistory(dir), cleanup: () => removeDir(dir), dir }
+}
+
+/** A crash mid-append leaves a record without its newline. */
+export function tearRunHistory(f: { dir?: string }, partial: string) {
+  return appendFile(join(f.dir!, 'runs.jsonl'), partial)
+}
+
+export async function fileStateStore() {
+  const dir = tempDir()
+  return {
+    store: createFileStateStore(dir),
+    other: () => createFileStateStore(dir),
+    corrupt: () => writeFile(join(dir, 'state.json'), '{"pid": 42, "instance_'),
+    async plantDeadLock() {
+      // The pid of a process that has exited: the holder that crashed.
+      const gone = spawnSync('true').pid
+      await writeFile(join(dir, 'lock'), JSON.stringify({ pid: gone, token: 'crashed', at: new Date().toISOString() }))
+    },
+    cleanup: () => removeDir(dir),
+  }
+}
