@@ -6,11 +6,11 @@
  */
 import { CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { PipelineCronError } from '../../src/client.js'
 import { CliError } from './cli/errors.js'
 import { buildProgram } from './cli/program.js'
-import { packageRoot } from './pipeline-file.js'
 
 async function main(argv: string[]) {
   const program = buildProgram(packageVersion())
@@ -27,11 +27,16 @@ async function main(argv: string[]) {
   await program.parseAsync(argv, { from: 'user' })
 }
 
+/** The version in our package.json, found upwards from this file (dist/ or the source tree). */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'pipeline-cron' && pkg.version) return pkg.version
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) return 'unknown'
   }
 }
 

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander'
 import { DEFAULTS, resolveConfig, SETTINGS } from '../../../src/config.js'
-import { serve } from '../server.js'
 
 // Help text per flag; a setting added to SETTINGS without one still gets an option (and its env).
 const HELP: Record<string, [value: string, text: string, shownDefault?: string]> = {
@@ -34,7 +33,10 @@ export function serveCommand(): Command {
       const given = opts[camel(s.flag)]
       if (given !== undefined) args.push(`--${s.flag}`, given)
     }
-    const server = await serve(resolveConfig(args, process.env))
+    const config = resolveConfig(args, process.env)
+    // Loaded here, not at the top: the client commands start faster without the server's modules.
+    const { serve } = await import('../server.js')
+    const server = await serve(config)
     const shutdown = () => void server.close().then(() => process.exit(0))
     process.once('SIGINT', shutdown)
     process.once('SIGTERM', shutdown)

@@ -1,0 +1,52 @@
+import { dirname, resolve } from 'node:path'
+import { DEFAULTS } from '../../../src/config.js'
+import { newRunId } from '../../../src/daemon.js'
+import { INSTANCE_ENV, type LogWriter, type RunStatus } from '../../../src/ports.js'
+import { runPipeline } from '../../../src/run-pipeline.js'
+import { createFileLogWriter } from '../log-writer.js'
+import { loadPipeline, resolvePipelinePath } from '../pipeline-file.js'
+import { childProcessRunner } from '../process-runner.js'
+
+/** Runs the pipeline once with the daemon's run loop, the log lines going to stdout (and `logFile`). */
+export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrace: number }): Promise<RunStatus> {
+  const pipelineFile = resolvePipelinePath(o.pipeline ?? null)
+  const pipeline = await loadPipeline(pipelineFile)
+  const file = o.logFile ? createFileLogWriter(resolve(o.logFile), DEFAULTS.logMaxBytes, DEFAULTS.logKeep) : null
+  const log: LogWriter = {
+    append(text) {
+      process.stdout.write(text)
+      file?.append(text)
+    },
+    close() {
+      file?.close()
+    },
+  }
+  // Ctrl-C cancels the run as a daemon stop does: the step's group gets SIGTERM, then SIGKILL.
+  const abort = new AbortController()
+  const cancel = () => abort.abort()
+  process.once('SIGINT', cancel)
+  process.once('SIGTERM', cancel)
+  const at = new Date()
+  const instanceId = `run-once-${newRunId(at)}`
+  try {
+    const run = await runPipeline({
+      id: newRunId(at),
+      instanceId,
+      trigger: 'manual',
+      scheduledAt: null,
+      pipeline,
+      pipelineDir: dirname(pipelineFile),
+      runner: childProcessRunner,
+      log,
+      // The instance marker tags the steps' whole tree, as in a daemon.
+      baseEnv: { ...(process.env as Record<string, string>), [INSTANCE_ENV]: instanceId },
+      signal: abort.signal,
+      graceMs: o.stopGrace * 1000,
+    })
+    return run.status
+  } finally {
+    log.close()
+    process.off('SIGINT', cancel)
+    process.off('SIGTERM', cancel)
+  }
+}
