@@ -34,3 +34,8 @@ export function errorResponses(...statuses: number[]) {
     statuses.map((s) => [s, { description: errorDescriptions[s] ?? 'Error', content: { 'application/json': { schema: errorSchema } } }]),
   )
 }
+
+/** An OpenAPI response entry with a JSON body. */
+export function jsonResponse<T>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } }
+}

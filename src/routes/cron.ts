@@ -3,7 +3,7 @@ import type { AppOptions } from '../app.js'
 import { ApiError } from '../errors.js'
 import type { Schedule } from '../schedule.js'
 import { describeSchedule } from '../schedule.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
 import {
   runNowResultSchema,
   startBodySchema,
@@ -14,7 +14,6 @@ import {
 } from '../schemas.js'
 import { audit } from './audit.js'
 
-const json = <T,>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
 
 export function cronRoutes(o: AppOptions) {
   const minInterval = o.minIntervalSeconds ?? 10
@@ -28,7 +27,7 @@ export function cronRoutes(o: AppOptions) {
     description: `Every \`interval_seconds\` (an integer >= ${minInterval}; 120 when the body is empty), or on a \`cron\` expression in an optional \`timezone\`.`,
     request: { body: { content: { 'application/json': { schema: startBody } }, required: false } },
     responses: {
-      200: json(successSchema, 'Started'),
+      200: jsonResponse(successSchema, 'Started'),
       ...errorResponses(400, 401, 409, 413, 415, 500, 503),
     },
   })
@@ -39,7 +38,7 @@ export function cronRoutes(o: AppOptions) {
     tags: ['daemon'],
     summary: 'Stop the daemon gracefully',
     request: { body: { content: { 'application/json': { schema: stopBodySchema } }, required: false } },
-    responses: { 200: json(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 409, 413, 415, 500, 503) },
+    responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 409, 413, 415, 500, 503) },
   })
 
   const status = createRoute({
@@ -47,7 +46,7 @@ export function cronRoutes(o: AppOptions) {
     path: '/api/cron/status',
     tags: ['daemon'],
     summary: 'Daemon status, schedule, current and last run',
-    responses: { 200: json(statusSchema, 'Status'), ...errorResponses(401, 500) },
+    responses: { 200: jsonResponse(statusSchema, 'Status'), ...errorResponses(401, 500) },
   })
 
   const runNow = createRoute({
@@ -55,7 +54,7 @@ export function cronRoutes(o: AppOptions) {
     path: '/api/cron/run',
     tags: ['runs'],
     summary: 'Run the pipeline now, in the running daemon',
-    responses: { 200: json(runNowResultSchema, 'Run started'), ...errorResponses(401, 409, 500) },
+    responses: { 200: jsonResponse(runNowResultSchema, 'Run started'), ...errorResponses(401, 409, 500) },
   })
 
   return routeGroup()

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { AppOptions } from '../app.js'
 import { ApiError } from '../errors.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
 import { extractRunLines } from '../run-log.js'
 import { limitQuerySchema, logsSchema, runRecordSchema, runsSchema } from '../schemas.js'
 
-const json = <T,>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } })
 const idParam = z.object({
   id: z
     .string()
@@ -19,7 +18,7 @@ const runs = createRoute({
   tags: ['runs'],
   summary: 'Past runs, newest first (default 50)',
   request: { query: limitQuerySchema },
-  responses: { 200: json(runsSchema, 'Runs'), ...errorResponses(400, 401, 500) },
+  responses: { 200: jsonResponse(runsSchema, 'Runs'), ...errorResponses(400, 401, 500) },
 })
 
 const run = createRoute({
@@ -28,7 +27,7 @@ const run = createRoute({
   tags: ['runs'],
   summary: 'One run',
   request: { params: idParam },
-  responses: { 200: json(runRecordSchema, 'The run'), ...errorResponses(400, 401, 404, 500) },
+  responses: { 200: jsonResponse(runRecordSchema, 'The run'), ...errorResponses(400, 401, 404, 500) },
 })
 
 const runLogs = createRoute({
@@ -37,7 +36,7 @@ const runLogs = createRoute({
   tags: ['runs'],
   summary: "One run's log lines, while they are in the retained log files",
   request: { params: idParam },
-  responses: { 200: json(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500) },
+  responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500) },
 })
 
 export function runRoutes(o: AppOptions) {
