@@ -21,6 +21,8 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   let pos = 0
   let carry: Buffer = Buffer.alloc(0)
   let timer: ReturnType<typeof setTimeout> | null = null
+  // When the last poll began: a rotated file written after it was not seen by that poll.
+  let lastPoll = Date.now()
   // Polls, subscriptions and resets run one at a time, so no line is read twice or skipped.
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -70,7 +72,29 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     }
   }
 
+  /**
+   * Handles on the rotated files (`.1`, `.2`, …) newer than the file with inode `old`, oldest
+   * first. Only files written since the last poll qualify, so a removed log never replays old ones.
+   */
+  async function rotatedAfter(old: number, since: number): Promise<FileHandle[]> {
+    const newer: FileHandle[] = []
+    for (let k = 1; k <= 1000; k++) {
+      const h = await open(`${logFile}.${k}`, 'r').catch(() => null)
+      if (!h) break
+      const st = await h.stat()
+      // mtime has coarse granularity on some file systems: allow a second of slack.
+      if (st.ino === old || st.mtimeMs < since - 1000) {
+        await h.close()
+        break
+      }
+      newer.unshift(h)
+    }
+    return newer
+  }
+
   async function poll() {
+    const since = lastPoll
+    lastPoll = Date.now()
     let st: { ino: number; size: number } | null = null
     try {
       st = await stat(logFile)
@@ -85,7 +109,16 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     if (fh && (!st || st.ino !== ino)) {
       // Rotated (or removed): finish the old file through our handle, then move to the new one.
       await readTo((await fh.stat()).size)
+      const old = ino
       await closeCurrent()
+      // Several rotations between two polls: the files rotated after ours were never opened.
+      for (const missed of await rotatedAfter(old, since)) {
+        fh = missed
+        pos = 0
+        carry = Buffer.alloc(0)
+        await readTo((await fh.stat()).size)
+        await closeCurrent()
+      }
       pos = 0
       carry = Buffer.alloc(0)
       if (st) await openCurrent()
@@ -109,6 +142,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     subscribe(onEvent: (e: LogEvent) => void): Promise<Subscription> {
       return serial(async () => {
         if (subscribers.size === 0) {
+          lastPoll = Date.now()
           await openCurrent()
           pos = fh ? (await fh.stat()).size : 0
           carry = Buffer.alloc(0)
