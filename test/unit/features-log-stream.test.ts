@@ -1,0 +1,148 @@
+/**
+ * Issue 5.1 in-process: the SSE route over the REAL file log store (createFileLogStore) with a
+ * short heartbeat; the shared follower is released when clients go (followerStats), and
+ * rotations between two polls lose no line. The daemon side is the real file log writer.
+ */
+import { serve } from '@hono/node-server'
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createFileLogStore } from '../../adapters/node/log-store.js'
+import { createFileLogWriter } from '../../adapters/node/log-writer.js'
+import type { LogWriter } from '../../src/ports.js'
+import { createMemorySystem } from '../fakes/system.js'
+import { waitFor } from '../helpers/wait.js'
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function setup(o: { heartbeatMs?: number; pollMs?: number; maxBytes?: number; keep?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-feat-sse-'))
+  const file = join(dir, 'pipeline.log')
+  const keep = o.keep ?? 3
+  const writer: LogWriter = createFileLogWriter(file, o.maxBytes ?? 1_000_000, keep)
+  const logs = createFileLogStore(file, keep, { pollMs: o.pollMs ?? 20 })
+  const sys = createMemorySystem({ app: { logs, heartbeatMs: o.heartbeatMs ?? 60_000 } })
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  cleanups.push(() => writer.close())
+  cleanups.push(() => sys.shutdown())
+  return { file, writer, logs, app: sys.app }
+}
+
+/** Reads an SSE body as text, block by block, until `until` holds or the stream ends. */
+class Reader {
+  text = ''
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>
+  private readonly decoder = new TextDecoder()
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.reader = body.getReader()
+  }
+  async until(check: (text: string) => boolean, what: string, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs
+    while (!check(this.text)) {
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got: ${JSON.stringify(this.text.slice(-500))}`)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const next = await Promise.race([
+        this.reader.read(),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), left))),
+      ])
+      clearTimeout(timer)
+      if (next === null) continue
+      if (next.done) throw new Error(`stream ended waiting for ${what}`)
+      this.text += this.decoder.decode(next.value, { stream: true })
+    }
+  }
+  data(): string[] {
+    return [...this.text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]!)
+  }
+  cancel() {
+    return this.reader.cancel()
+  }
+}
+
+const line = (text: string) => `[2025-12-26 10:30:45] ${text}\n`
+
+describe('log stream over the file log store', () => {
+  it('sends a heartbeat comment every heartbeatMs - heartbeatMs 50', async () => {
+    const t = setup({ heartbeatMs: 50 })
+    t.writer.append(line('hello'))
+    const res = await t.app.request('/api/cron/logs/stream?lines=5')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    const r = new Reader(res.body!)
+    await r.until((x) => (x.match(/^: heartbeat$/gm) ?? []).length >= 3, 'three heartbeats')
+    expect(r.text.startsWith(': connected\n\n')).toBe(true)
+    expect(r.data()).toEqual(['[2025-12-26 10:30:45] hello'])
+    // Heartbeats are comments: they never show up as data.
+    expect(r.text).toMatch(/\n\n: heartbeat\n\n/)
+    await r.cancel()
+  })
+
+  it('releases the shared follower (no subscriber, no timer, no open file) - 100 streams cancelled', async () => {
+    const t = setup()
+    t.writer.append(line('first'))
+    const readers: Reader[] = []
+    for (let i = 0; i < 100; i++) {
+      const res = await t.app.request('/api/cron/logs/stream?lines=1')
+      readers.push(new Reader(res.body!))
+    }
+    await Promise.all(readers.map((r) => r.until((x) => x.includes('data: '), 'the history line')))
+    expect(t.logs.followerStats()).toMatchObject({ subscribers: 100, open: true })
+    t.writer.append(line('second'))
+    await Promise.all(readers.map((r) => r.until((x) => x.includes('second'), 'the new line')))
+
+    await Promise.all(readers.map((r) => r.cancel()))
+    await waitFor(() => {
+      const s = t.logs.followerStats()
+      return s.subscribers === 0 && !s.timer && !s.open
+    }, { what: 'the follower to be released', timeoutMs: 5000 })
+  })
+
+  it('releases the follower when an HTTP client aborts - real socket, fetch + AbortController', async () => {
+    const t = setup()
+    t.writer.append(line('first'))
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' })
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r())
+          // Idle keep-alive sockets would hold close() for the keep-alive timeout.
+          ;(server as import('node:http').Server).closeAllConnections()
+        }),
+    )
+    await new Promise<void>((r) => server.once('listening', () => r()))
+    const { port } = server.address() as AddressInfo
+    const aborts = Array.from({ length: 10 }, () => new AbortController())
+    const readers = await Promise.all(
+      aborts.map(async (a) => new Reader((await fetch(`http://127.0.0.1:${port}/api/cron/logs/stream?lines=1`, { signal: a.signal })).body!)),
+    )
+    await Promise.all(readers.map((r) => r.until((x) => x.includes('data: '), 'the history line')))
+    expect(t.logs.followerStats().subscribers).toBe(10)
+    for (const a of aborts) a.abort()
+    await waitFor(() => {
+      const s = t.logs.followerStats()
+      return s.subscribers === 0 && !s.timer && !s.open
+    }, { what: 'the follower to be released', timeoutMs: 5000 })
+  })
+
+  it('streams every line of files rotated between two polls, in order - three rotations at once', async () => {
+    const t = setup({ maxBytes: 1024, keep: 5, pollMs: 100 })
+    const res = await t.app.request('/api/cron/logs/stream?lines=1')
+    const r = new Reader(res.body!)
+    await r.until((x) => x.startsWith(': connected'), 'connected')
+    t.writer.append(line('before'))
+    await r.until((x) => x.includes('before'), 'the first line')
+    // Synchronous writes: no poll can run in between, so the follower meets three rotations at once.
+    const big = 'x'.repeat(1000)
+    for (let i = 1; i <= 3; i++) t.writer.append(line(`chunk ${i} ${big}`))
+    t.writer.append(line('after'))
+    await r.until((x) => x.includes('after'), 'the last line')
+    expect(r.data().map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['before', 'chunk 1', 'chunk 2', 'chunk 3', 'after'])
+    await r.cancel()
+  })
+})
