@@ -49,7 +49,7 @@ function curl(command: string): Promise<CurlResult> {
   const host = new URL(server.url).host
   const line = command.replaceAll('localhost:8000', host)
   // Every seed command is a curl call to the server: never run anything else by mistake.
-  expect(line).toMatch(new RegExp(`^curl (-X [A-Z]+ )?"http://${host.replace('.', '\\.')}/`))
+  expect(line).toMatch(new RegExp(`^curl (-X [A-Z]+ )?"http://${host.replaceAll('.', '\\.')}/`))
   const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, CURL_HOME: curlHome, HOME: curlHome, XDG_CONFIG_HOME: curlHome }
   return new Promise((resolve, reject) => {
     execFile('/bin/sh', ['-c', line], { env, timeout: 20_000 }, (err, stdout, stderr) => {
