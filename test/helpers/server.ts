@@ -81,11 +81,14 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     { timeoutMs: 15_000, what: 'the server to listen' },
   ).catch((err) => {
     child.kill('SIGKILL')
+    if (!o.dir) rmSync(dir, { recursive: true, force: true })
     throw err
   })
   if (typeof found !== 'string') {
     // 'exit' may come before the last output: wait for the pipes to close (bounded).
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))])
+    // A folder this call made is removed; a caller's folder is the caller's to clean.
+    if (!o.dir) rmSync(dir, { recursive: true, force: true })
     throw new Error(`server exited (${found.exited}): ${out}`)
   }
   const url = found
