@@ -2,6 +2,8 @@ import { LineSplitter, RUN_ID_LINE, RUN_STARTED } from './log-line.js'
 
 const FINISHED = '========== Pipeline execution finished:'
 const TS = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
+/** Lines other writers put in the log while a run goes (API audit, scheduler notes): not the run's. */
+const NOT_THE_RUNS = ['Audit: ', 'Skipping scheduled run: ', 'Manual run ignored: ']
 
 /**
  * The lines of one run, from its "started" line to its "finished" line, picked out of the
@@ -16,6 +18,7 @@ export async function extractRunLines(chunks: AsyncIterable<string>, runId: stri
     if (done) return
     const text = line.replace(TS, '')
     if (found) {
+      if (NOT_THE_RUNS.some((p) => text.startsWith(p))) return
       found.push(line)
       // A clear or a later run's start also ends it (the daemon died mid-run).
       if (text.startsWith(FINISHED)) done = true
