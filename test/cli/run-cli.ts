@@ -50,7 +50,12 @@ export function watchCli(child: ChildProcess) {
   return {
     out,
     exited,
-    until: (check: (o: typeof out) => boolean, what: string, timeoutMs = 15_000) => waitFor(() => check(out), { timeoutMs, what }),
+    /** Waits for `check`; fails at once if the process has ended without it. */
+    async until(check: (o: typeof out) => boolean, what: string, timeoutMs = 15_000) {
+      const ended = () => child.exitCode !== null || child.signalCode !== null
+      await waitFor(() => check(out) || ended(), { timeoutMs, what })
+      if (!check(out)) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before ${what}; stderr: ${out.stderr}`)
+    },
     /** Ends the process: `signal` first, SIGKILL if it is still there after 5 s. */
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return exited

@@ -41,7 +41,7 @@ export function formatStatus(s: DaemonStatus, paint: Paint, now = new Date()): s
     const at = r.finished_at ?? r.started_at
     rows.push(['Last run', `${colourStatus(r.status, paint)}${took}, ${r.finished_at ? 'finished' : 'started'} ${when(at, now)} (${r.id})`])
   } else rows.push(['Last run', paint.dim('none yet')])
-  const width = Math.max(...rows.map(([k]) => k.length)) + 2
+  const width = Math.max(...rows.map(([k]) => k.length + 1)) + 2
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n')
 }
 
