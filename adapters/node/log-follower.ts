@@ -52,6 +52,24 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     ino = -1
   }
 
+  /**
+   * The bytes after the last "\n" before `end`: a line still being written. Kept as the carry,
+   * it is delivered whole when its "\n" lands, and history stops before it.
+   */
+  async function unfinishedLine(end: number): Promise<Buffer> {
+    if (!fh || end === 0) return Buffer.alloc(0)
+    const from = Math.max(0, end - READ_BLOCK)
+    const buf = Buffer.alloc(end - from)
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from)
+    const data = buf.subarray(0, bytesRead)
+    if (bytesRead < buf.length) return Buffer.alloc(0)
+    const nl = data.lastIndexOf(0x0a)
+    if (nl !== -1) return Buffer.from(data.subarray(nl + 1))
+    // No newline in the file yet: all of it is the line being written. (A line longer than a
+    // block is delivered from here on as it comes.)
+    return from === 0 ? Buffer.from(data) : Buffer.alloc(0)
+  }
+
   /** Reads [pos, end) of the open file and emits its whole lines. */
   async function readTo(end: number) {
     while (fh && pos < end) {
@@ -145,7 +163,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
           lastPoll = Date.now()
           await openCurrent()
           pos = fh ? (await fh.stat()).size : 0
-          carry = Buffer.alloc(0)
+          carry = await unfinishedLine(pos)
         }
         subscribers.add(onEvent)
         schedule()
