@@ -23,8 +23,10 @@ export function createFileLogStore(logFile: string, keep: number, opts: { pollMs
       // Truncate, never replace: the daemon holds the file open in append mode, so its next
       // write lands at offset 0 with no NUL padding and no line lost after the clear.
       await follower.clearWith(async () => {
-        await truncate(logFile, 0).catch(ignoreMissing)
+        // Rotated files first: were the current file truncated first, a rotation in between
+        // would move lines written after the clear to `.1`, and the clear would delete them.
         for (let i = 1; i <= keep; i++) await rm(`${logFile}.${i}`, { force: true })
+        await truncate(logFile, 0).catch(ignoreMissing)
       })
     },
 
