@@ -29,6 +29,7 @@ const TAGS = [
   { name: 'logs', description: 'The pipeline log: read, tail, follow live, clear.' },
   { name: 'monitoring', description: 'Dead-man check and Prometheus metrics.' },
   { name: 'health', description: 'Liveness of the API server itself.' },
+  { name: 'dashboard', description: 'The web dashboard and its files.' },
   { name: 'docs', description: 'This document and the pages that render it.' },
 ]
 
@@ -88,6 +89,8 @@ function completeOperation(op: Json, method: string, path: string) {
     errors.push('401')
     if (method !== 'get' && method !== 'head') errors.push('403')
   }
+  // Every validated input (route-kit's validation hook) can answer 400 with the field and the rule.
+  if (op.requestBody || (op.parameters ?? []).length > 0) errors.push('400')
   if (op.requestBody) errors.push('413')
   for (const status of errors) {
     op.responses[status] ??= { description: ERROR_DESCRIPTIONS[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
@@ -106,6 +109,7 @@ function completeOperation(op: Json, method: string, path: string) {
 }
 
 const ERROR_DESCRIPTIONS: Record<string, string> = {
+  400: 'Invalid request: the detail names the field and the rule',
   401: 'Missing or invalid bearer token (only when the server has a token)',
   403: 'The read-only token may not use this route',
   413: 'Body over 64 KiB',
