@@ -3,12 +3,13 @@ import { getConnInfo } from 'hono/bun'
 import { fileURLToPath } from 'node:url'
 import type { Config } from '../../src/config.js'
 import { wireDeps, type NodeDeps } from '../node/deps.js'
+import { createNodeDocsAssets } from '../node/docs-assets.js'
 import { createBunLauncher } from './launcher.js'
 import { createBunLogStore } from './log-store.js'
 
 /** Bun's ports: the shared state/runs/`/proc` pieces, with Bun.spawn and Bun.file where they help. */
 export function createDeps(config: Config): NodeDeps {
-  return wireDeps(config, {
+  const deps = wireDeps(config, {
     launcher: createBunLauncher,
     logs: (file, keep) => createBunLogStore(file, keep),
     // The daemon started from the Bun server runs under Bun too.
@@ -16,6 +17,8 @@ export function createDeps(config: Config): NodeDeps {
     daemonScript: fileURLToPath(new URL('./daemon.ts', import.meta.url)),
     clientAddress: bunClientAddress,
   })
+  // The docs assets are plain files found through node's resolver, which Bun implements.
+  return { ...deps, docsAssets: createNodeDocsAssets() }
 }
 
 function bunClientAddress(c: Context): string | undefined {
