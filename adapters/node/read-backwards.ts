@@ -1,12 +1,12 @@
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 
 const BLOCK = 64 * 1024
 
 /**
  * Yields the lines of a file from the last to the first (without "\n"), reading 64 KiB blocks
  * from the end, so the cost of reading the last N lines does not grow with the file.
- * A missing file yields nothing. A last line without its "\n" is being written right now and
- * is left out; a file that shrinks while it is read (cleared) ends the lines early.
+ * A missing file yields nothing. A file that shrinks while it is read (cleared) ends the
+ * lines early.
  */
 export async function* linesFromEnd(path: string, endOffset?: number): AsyncGenerator<Buffer> {
   const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
@@ -16,11 +16,10 @@ export async function* linesFromEnd(path: string, endOffset?: number): AsyncGene
   if (!file) return
   try {
     let pos = Math.min((await file.stat()).size, endOffset ?? Number.MAX_SAFE_INTEGER)
+    if (endOffset === undefined) pos = await wholeLineEnd(file, pos)
     let carry: Buffer = Buffer.alloc(0)
     let first = true
     let any = false
-    // A concurrent write may have landed only in part: its unterminated tail is not a line yet.
-    let partial = false
     while (pos > 0) {
       const size = Math.min(BLOCK, pos)
       pos -= size
@@ -33,24 +32,44 @@ export async function* linesFromEnd(path: string, endOffset?: number): AsyncGene
       if (first) {
         first = false
         if (buf.length && buf[buf.length - 1] === 0x0a) buf = buf.subarray(0, buf.length - 1)
-        else partial = buf.length > 0
       }
       if (buf.length) any = true
       let end = buf.length
       for (let i = end - 1; i >= 0; i--) {
         if (buf[i] === 0x0a) {
-          if (partial) partial = false
-          else yield buf.subarray(i + 1, end)
+          yield buf.subarray(i + 1, end)
           end = i
         }
       }
       carry = Buffer.from(buf.subarray(0, end))
     }
     // What is left before the first "\n" is the file's first line (possibly empty).
-    if (any && !partial) yield carry
+    if (any) yield carry
   } finally {
     await file.close()
   }
+}
+
+/**
+ * Where the last whole line ends. A write that lands while we read shows up in part (the size
+ * grows page by page), tearing the last line: when the file does not end in "\n" but has grown
+ * since, extend to the end of that line. A file that simply ends without one is left as it is.
+ */
+async function wholeLineEnd(file: FileHandle, size: number): Promise<number> {
+  if (size === 0) return size
+  const last = Buffer.alloc(1)
+  await file.read(last, 0, 1, size - 1)
+  if (last[0] === 0x0a) return size
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 5))
+    const now = (await file.stat()).size
+    if (now <= size) continue
+    const extra = Buffer.alloc(Math.min(now - size, 64 * 1024))
+    const { bytesRead } = await file.read(extra, 0, extra.length, size)
+    const nl = extra.subarray(0, bytesRead).indexOf(0x0a)
+    if (nl !== -1) return size + nl + 1
+  }
+  return size
 }
 
 /** The last `n` lines of a file as text, each followed by "\n". */
