@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js'
+import { ApiError, ConfigError } from './errors.js'
 import type {
   CronController,
   DaemonLauncher,
@@ -95,12 +95,15 @@ export function createController(o: ControllerOptions): CronController {
     return true
   }
 
-  async function locked<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` under the lock; a storage error (read-only or full disk) becomes a 500 that says so. */
+  async function locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await o.state.withLock(fn)
     } catch (err) {
       if (err instanceof LockTimeoutError) throw new ApiError(503, `Busy: ${err.message}`)
-      throw err
+      if (err instanceof ApiError || err instanceof ConfigError || !(err instanceof Error)) throw err
+      // e.g. "EROFS: read-only file system, open '/srv/state/lock'": the cause and the path.
+      throw new ApiError(500, `Could not ${what} the daemon: ${err.message}`)
     }
   }
 
@@ -136,7 +139,7 @@ export function createController(o: ControllerOptions): CronController {
 
   return {
     start(req) {
-      return locked(async () => {
+      return locked('start', async () => {
         const live = await liveDaemon(true)
         if (live) return { ok: false, reason: 'already_running', pid: live.pid }
         await o.checkPipeline()
@@ -165,7 +168,7 @@ export function createController(o: ControllerOptions): CronController {
     },
 
     stop(mode: StopMode) {
-      return locked(async () => {
+      return locked('stop', async () => {
         const live = await liveDaemon(true)
         if (!live) return { ok: false, reason: 'not_running' }
         const { pid, instance_id: id } = live
