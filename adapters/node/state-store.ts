@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DaemonState, StateRead, StateStore } from '../../src/ports.js'
 import { LockTimeoutError } from '../../src/ports.js'
+
+// A lock file that stays empty or garbled this long was left by a holder that died mid-write.
+const UNREADABLE_LOCK_MS = 10_000
 
 /**
  * STATE_DIR/state.json, written atomically (temp file, then rename), and STATE_DIR/lock, an
@@ -14,13 +17,23 @@ export function createFileStateStore(stateDir: string): StateStore {
   const ensureDir = () => mkdir(stateDir, { recursive: true })
 
   async function tryLock(token: string): Promise<boolean> {
+    let fh: Awaited<ReturnType<typeof open>> | null = null
     try {
-      const fh = await open(lockPath, 'wx')
+      fh = await open(lockPath, 'wx')
       await fh.writeFile(JSON.stringify({ pid: process.pid, token, at: new Date().toISOString() }))
       await fh.close()
       return true
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // Created but not written (a full disk): an empty lock would block every later start.
+        if (fh) {
+          await fh.close().catch(() => undefined)
+          await unlink(lockPath).catch(() => undefined)
+          // Node's write errors name no file ("ENOSPC: no space left on device, write").
+          throw Object.assign(new Error(`${(err as Error).message} '${lockPath}'`), { code: (err as NodeJS.ErrnoException).code })
+        }
+        throw err
+      }
     }
     await breakIfStale()
     return false
@@ -34,8 +47,10 @@ export function createFileStateStore(stateDir: string): StateStore {
     try {
       holder = (JSON.parse(seen) as { pid: number }).pid
     } catch {
-      // Being written right now (open, then write): not stale.
-      return
+      // Being written right now (open, then write): not stale, unless it has stayed unreadable
+      // for a while (its holder died between the two).
+      const age = await stat(lockPath).then((st) => Date.now() - st.mtimeMs).catch(() => 0)
+      if (age < UNREADABLE_LOCK_MS) return
     }
     if (holder !== null && isAlive(holder)) return
     const aside = `${lockPath}.stale-${randomUUID()}`
@@ -93,8 +108,8 @@ export function createFileStateStore(stateDir: string): StateStore {
     async create(state) {
       await ensureDir()
       const tmp = `${statePath}.${state.instance_id}.tmp`
-      await writeFile(tmp, JSON.stringify(state, null, 2))
       try {
+        await writeFile(tmp, JSON.stringify(state, null, 2))
         // link() fails when state.json exists: two daemons can never both claim it.
         await link(tmp, statePath)
         return true
@@ -108,8 +123,13 @@ export function createFileStateStore(stateDir: string): StateStore {
 
     async write(state) {
       const tmp = `${statePath}.${state.instance_id}.tmp`
-      await writeFile(tmp, JSON.stringify(state, null, 2))
-      await rename(tmp, statePath)
+      try {
+        await writeFile(tmp, JSON.stringify(state, null, 2))
+        await rename(tmp, statePath)
+      } catch (err) {
+        await unlink(tmp).catch(() => undefined)
+        throw err
+      }
     },
 
     async remove(instanceId) {
