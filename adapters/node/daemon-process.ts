@@ -3,6 +3,7 @@
  * `start`, it runs the pipeline on its schedule until SIGTERM (cancel the run, then exit) or
  * SIGQUIT (let the run finish first). SIGUSR2 asks for a run now.
  */
+import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createDaemon } from '../../src/daemon.js'
 import { formatLine } from '../../src/log-line.js'
@@ -51,6 +52,7 @@ export async function runDaemonProcess(argv: readonly string[], runtime: string,
   const args = parseDaemonArgs(argv)
   const pipeline = await loadPipeline(args.pipeline)
   const log = createFileLogWriter(args.logFile, args.logMaxBytes, args.logKeep)
+  assertRoomForLog(args.logFile)
   const daemon = createDaemon({
     instanceId: args.instance,
     pid: process.pid,
@@ -84,6 +86,26 @@ export async function runDaemonProcess(argv: readonly string[], runtime: string,
   }
   await daemon.stopped
   process.exit(0)
+}
+
+// Below this much free space the first run's output would already be lost.
+const MIN_FREE_BYTES = 64 * 1024
+
+/**
+ * The log writer survives a disk that fills up mid-run, but a daemon that cannot write a line
+ * from the start would run blind: refuse to start, saying so (the API answers 500 with it).
+ */
+function assertRoomForLog(logFile: string) {
+  let free: number
+  try {
+    const fs = statfsSync(dirname(logFile))
+    free = fs.bavail * fs.bsize
+  } catch {
+    return // no statfs here: the writes themselves will tell
+  }
+  if (free < MIN_FREE_BYTES) {
+    throw new Error(`cannot write the log file ${logFile}: ENOSPC: no space left on device (${free} bytes free)`)
+  }
 }
 
 /** Entry helper: runs the daemon and turns a start-up failure into one stderr line and exit 1. */
