@@ -201,7 +201,7 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
               </ul>
             </figcaption>
           </figure>
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Runs table (scrolls sideways on narrow screens)">
             <table id="runs">
               <caption class="sr-only">Recent runs, newest first. Choose a run to see its steps and log.</caption>
               <thead>

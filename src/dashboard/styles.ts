@@ -59,6 +59,8 @@ export const DASHBOARD_CSS = String.raw`
   }
 }
 *, *::before, *::after { box-sizing: border-box; }
+/* The hidden attribute must win over display rules such as .row's flex. */
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body {
   margin: 0;

@@ -1,0 +1,320 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against the real
+ * built server and a real daemon: start from the form, live log over SSE, history, run now,
+ * clear, stop, the token prompt, a 100k-line flood, phone width, and no request to another host.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FIXTURES, ROOT, startServer, type TestServer } from '../helpers/server.js'
+import { waitFor } from '../helpers/wait.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const hasChromium = existsSync(CHROMIUM)
+const required = process.env.PIPELINE_CRON_REQUIRE_SYSTEM_DEPS === '1'
+const SHOTS = join(ROOT, 'docs', 'screenshots')
+const TOKEN = 'dashboard-test-token-42'
+
+if (!hasChromium) {
+  console.warn(
+    `\n${'!'.repeat(78)}\n!! SKIPPING the dashboard browser tests: ${CHROMIUM} is missing.\n` +
+      `!! Install it with: apt-get update && apt-get install -y chromium\n${'!'.repeat(78)}\n`,
+  )
+}
+
+describe.runIf(!hasChromium && required)('dashboard in a browser (chromium required)', () => {
+  it('fails - PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 and /usr/bin/chromium is missing', () => {
+    expect.fail(`${CHROMIUM} is missing; install it with: apt-get install -y chromium`)
+  })
+})
+
+describe.runIf(hasChromium)('dashboard in a browser', () => {
+  let browser: Browser
+  const servers: TestServer[] = []
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    mkdirSync(SHOTS, { recursive: true })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    for (const s of servers) await s.cleanup()
+  })
+
+  it('starts from the form, streams the log, records runs, runs now, clears and stops', { timeout: 60_000 }, async () => {
+    const server = await startServer({
+      pipeline: {
+        name: 'dashboard-test',
+        steps: [
+          { name: 'extract', run: ['node', join(FIXTURES, 'print-lines.mjs'), '6', '0', 'extract'] },
+          { name: 'validate', run: ['node', join(FIXTURES, 'print-lines.mjs'), '2', '2', 'validate'] },
+          { name: 'load', run: ['node', join(FIXTURES, 'sleep.mjs'), '1'] },
+        ],
+      },
+    })
+    servers.push(server)
+    const { context, page, requests, problems } = await openPage(server.url + '/', { width: 1280, height: 1000 })
+
+    await expectText(page, '#state-badge', /Stopped/)
+    await expectText(page, '#log-info', /0 lines shown/)
+
+    // An invalid interval: the API's detail sits next to the field and is wired to it.
+    const interval = page.getByLabel('Interval in seconds')
+    await interval.fill('0')
+    await page.getByRole('button', { name: 'Start daemon' }).click()
+    await expectText(page, '#interval-error', 'interval_seconds: must be an integer >= 1')
+    expect(await interval.getAttribute('aria-invalid')).toBe('true')
+    expect(await interval.getAttribute('aria-describedby')).toContain('interval-error')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('interval')
+
+    // A valid one starts the daemon; the error goes away.
+    await interval.fill('30')
+    await page.getByRole('button', { name: 'Start daemon' }).click()
+    await expectText(page, '#notice', /Daemon started successfully with interval: 30 seconds \(PID: \d+\)/)
+    expect(await page.locator('#interval-error').isHidden()).toBe(true)
+    await expectText(page, '#state-badge', /Running/)
+    await expectText(page, '#f-pid', /^\d+$/)
+    await expectText(page, '#f-schedule', 'every 30 s')
+
+    // The live log streams in; stderr lines are marked; the step in progress shows.
+    await expectText(page, '#log', /Pipeline execution started/)
+    const stderr = page.locator('#log .line.stderr').first()
+    await expectText(page, '#log .line.stderr', /\[stderr\] validate err 1/)
+    expect(await stderr.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe(
+      await page.locator('#log .line:not(.stderr)').first().evaluate((e) => getComputedStyle(e).backgroundColor),
+    )
+    await expectText(page, '#f-current', /Step 3 of 3: load, .* elapsed/)
+
+    // The run lands in the history table and the chart; the countdown runs.
+    await expectText(page, '#runs-body', /success/)
+    await expectText(page, '#f-last', /success.*finished.*took/)
+    expect(await page.locator('#chart rect.bar.f-success').count()).toBe(1)
+    await expectText(page, '#f-next .countdown', /^in \d+:\d\d$/)
+    const before = await page.locator('#f-next .countdown').textContent()
+    await waitFor(async () => (await page.locator('#f-next .countdown').textContent()) !== before, { what: 'the countdown to move' })
+
+    // Run now: a manual run appears.
+    const runNow = page.getByRole('button', { name: 'Run now' })
+    await waitFor(() => runNow.isEnabled(), { what: 'Run now to be enabled' })
+    await runNow.click()
+    await expectText(page, '#notice', 'Run started')
+    await waitFor(async () => (await page.locator('#runs-body tr').count()) === 2 && /manual/.test((await page.locator('#runs-body tr').first().textContent()) ?? ''), {
+      timeoutMs: 15_000,
+      what: 'a manual run in the history',
+    })
+    await expectText(page, '#runs-body tr:first-child', /success/, 15_000)
+
+    // A run's details: its steps and its own log.
+    await page.locator('#runs-body tr').nth(1).getByRole('button').click()
+    await expectText(page, '#run-detail-summary', /Scheduled run/)
+    await waitFor(async () => (await page.locator('#run-steps tr').count()) === 3, { what: 'three steps' })
+    await expectText(page, '#run-steps', /extract.*success.*validate.*success.*load.*success/s)
+    await expectText(page, '#run-log', /Pipeline execution finished: success \(3\/3 steps/)
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('run-detail-h')
+
+    // The filter shows matching lines only.
+    await page.getByLabel('Filter').fill('validate err')
+    await waitFor(async () => {
+      const lines = await page.locator('#log .line').allTextContents()
+      return lines.length === 4 && lines.every((l) => l.includes('validate err'))
+    }, { what: 'the filter to apply' })
+    await page.getByLabel('Filter').fill('')
+    await waitFor(async () => (await page.locator('#log .line').count()) > 20, { what: 'the filter to clear' })
+
+    await page.getByLabel('Filter').blur()
+    await page.screenshot({ path: join(SHOTS, 'dashboard-desktop.png'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await expectContrast(page)
+    await page.screenshot({ path: join(SHOTS, 'dashboard-dark.png'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
+    await expectContrast(page)
+
+    // Auto-scroll held through the re-render, the screenshots and the colour-scheme changes.
+    await waitFor(() => page.locator('#log').evaluate((e) => e.scrollTop > 0 && e.scrollTop + e.clientHeight >= e.scrollHeight - 2), { what: 'the log at its bottom' })
+    // Scrolled up (by the wheel, as a reader does), auto-scroll pauses; new lines offer "Jump to latest".
+    await page.locator('#log').hover()
+    await page.mouse.wheel(0, -20_000)
+    await waitFor(() => page.locator('#log').evaluate((e) => e.scrollTop === 0), { what: 'the log to scroll to the top' })
+    await expectText(page, '#jump', 'Jump to latest')
+    expect(await page.locator('#jump').isVisible()).toBe(true)
+    await waitFor(() => runNow.isEnabled(), { what: 'Run now to be enabled' })
+    await runNow.click()
+    await expectText(page, '#jump', /Jump to latest \(\d+ new\)/)
+    expect(await page.locator('#jump').isVisible()).toBe(true)
+    expect(await page.locator('#log').evaluate((e) => e.scrollTop)).toBe(0)
+    await page.locator('#jump').click()
+    expect(await page.locator('#log').evaluate((e) => e.scrollTop + e.clientHeight >= e.scrollHeight - 24)).toBe(true)
+    await waitFor(async () => (await page.locator('#runs-body tr').count()) === 3 && /success/.test((await page.locator('#runs-body tr').first().textContent()) ?? ''), {
+      timeoutMs: 15_000,
+      what: 'the third run to finish',
+    })
+
+    // Phone width: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 800 })
+    await waitFor(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), { what: 'no horizontal overflow at 375 px' })
+    await page.screenshot({ path: join(SHOTS, 'dashboard-phone.png'), fullPage: true })
+    await page.setViewportSize({ width: 1280, height: 1000 })
+
+    // Clear logs asks first; cancel keeps them, confirm clears them (the stream says so).
+    await page.getByRole('button', { name: 'Clear logs…' }).click()
+    await page.getByRole('dialog', { name: 'Clear the log?' }).getByRole('button', { name: 'Cancel' }).click()
+    expect(await page.locator('#log .line').count()).toBeGreaterThan(20)
+    await page.getByRole('button', { name: 'Clear logs…' }).click()
+    await page.getByRole('dialog', { name: 'Clear the log?' }).getByRole('button', { name: 'Clear logs' }).click()
+    await expectText(page, '#notice', 'Logs cleared successfully')
+    await waitFor(async () => !/Pipeline execution/.test((await page.locator('#log').textContent()) ?? ''), { what: 'the log view to clear' })
+
+    // Stop, by keyboard.
+    await page.getByRole('button', { name: 'Clear logs…' }).focus()
+    await page.keyboard.press('Shift+Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop')
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none')
+    await page.keyboard.press('Enter')
+    await expectText(page, '#notice', 'Daemon stopped successfully', 15_000)
+    await expectText(page, '#state-badge', /Stopped/)
+    await expectText(page, '#log', /stop/i)
+
+    // The 400 of the invalid interval is the only expected console noise.
+    expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
+    expectOnlyLoopback(requests, server.url)
+    await context.close()
+  })
+
+  it('asks for the token on 401, keeps it for the tab, and stays responsive through 100k log lines', { timeout: 60_000 }, async () => {
+    const server = await startServer({
+      args: ['--token', TOKEN],
+      pipeline: { name: 'flood', steps: [{ name: 'flood', run: ['node', join(FIXTURES, 'write-fast.mjs'), '100000'] }] },
+    })
+    servers.push(server)
+    const { context, page, requests, problems } = await openPage(server.url + '/', { width: 1280, height: 900 })
+
+    // A wrong token is refused and asked again, with the server's reason.
+    const dialog = page.getByRole('dialog', { name: 'API token needed' })
+    await dialog.waitFor()
+    await expectText(page, '#token-error', /Authentication required/)
+    await dialog.getByLabel('Bearer token').fill('wrong-token')
+    await dialog.getByRole('button', { name: 'Use token' }).click()
+    await expectText(page, '#token-error', /refused the token: Invalid token/)
+    await dialog.getByLabel('Bearer token').fill(TOKEN)
+    await dialog.getByLabel('Bearer token').press('Enter')
+    await expectText(page, '#state-badge', /Stopped/)
+    await expectText(page, '#stream-state', 'live')
+    expect(await page.evaluate(() => sessionStorage.getItem('pipeline-cron.token'))).toBe(TOKEN)
+
+    // Kept for the tab: a reload asks no more.
+    await page.reload()
+    await expectText(page, '#state-badge', /Stopped/)
+    expect(await dialog.isVisible()).toBe(false)
+
+    // 100k lines: the page keeps answering and the DOM keeps at most 5,000 of them.
+    await page.evaluate(() => {
+      const w = window as unknown as { maxGap: number }
+      w.maxGap = 0
+      let last = performance.now()
+      setInterval(() => {
+        const now = performance.now()
+        w.maxGap = Math.max(w.maxGap, now - last)
+        last = now
+      }, 50)
+    })
+    await page.getByLabel('Interval in seconds').fill('3600')
+    await page.getByRole('button', { name: 'Start daemon' }).click()
+    await expectText(page, '#state-badge', /Running/)
+    await waitFor(() => page.locator('#log').evaluate((e) => e.textContent!.includes('] fast 100000')), {
+      timeoutMs: 40_000,
+      intervalMs: 200,
+      what: 'the last of 100k lines in the view',
+    })
+    expect(await page.locator('#log .line').count()).toBeLessThanOrEqual(5000)
+    await expectText(page, '#log-info', /5,000 lines shown of 10\d,\d{3} received/)
+    const maxGap = await page.evaluate(() => (window as unknown as { maxGap: number }).maxGap)
+    // Generous for a busy two-core machine; rendering every line at once froze it for 3 s and more.
+    expect(maxGap).toBeLessThan(2500)
+    await expectText(page, '#runs-body', /success/, 15_000)
+
+    await page.getByRole('button', { name: 'Stop daemon' }).click()
+    await expectText(page, '#notice', 'Daemon stopped successfully', 15_000)
+
+    // The 401s of the first load are the only expected console noise.
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([])
+    expectOnlyLoopback(requests, server.url)
+    await context.close()
+  })
+
+  async function openPage(url: string, viewport: { width: number; height: number }) {
+    const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'light' })
+    const requests: string[] = []
+    const problems: string[] = []
+    context.on('request', (r) => requests.push(r.url()))
+    const page = await context.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    await page.goto(url)
+    return { context, page, requests, problems }
+  }
+})
+
+async function expectText(page: Page, selector: string, expected: string | RegExp, timeoutMs = 10_000) {
+  let last = ''
+  await waitFor(
+    async () => {
+      last = ((await page.locator(selector).first().textContent({ timeout: 1000 })) ?? '').trim()
+      return typeof expected === 'string' ? last === expected : expected.test(last)
+    },
+    { timeoutMs, intervalMs: 50, what: `${selector} to show ${String(expected)}` },
+  ).catch(async (err) => {
+    const state = await page
+      .evaluate(() => ['state-badge', 'notice', 'stream-state', 'log-info'].map((id) => `${id}=${document.getElementById(id)?.textContent}`).join('; '))
+      .catch(() => '')
+    throw new Error(`${(err as Error).message}; it shows: ${JSON.stringify(last.slice(0, 300))} (page: ${state})`)
+  })
+}
+
+function expectOnlyLoopback(requests: string[], base: string) {
+  expect(requests.length).toBeGreaterThan(0)
+  const origin = new URL(base).origin
+  expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([])
+}
+
+/** WCAG AA contrast of every visible text against its nearest opaque background. */
+async function expectContrast(page: Page) {
+  const failures = await page.evaluate(() => {
+    const parse = (c: string) => {
+      const m = /rgba?\(([\d.]+)[, ]+([\d.]+)[, ]+([\d.]+)(?:[, /]+([\d.]+))?/.exec(c)
+      return m ? { r: +m[1]!, g: +m[2]!, b: +m[3]!, a: m[4] === undefined ? 1 : +m[4] } : null
+    }
+    const lum = ({ r, g, b }: { r: number; g: number; b: number }) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+    }
+    const background = (e: Element | null): { r: number; g: number; b: number } => {
+      for (; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor)
+        if (c && c.a >= 0.99) return c
+      }
+      return parse(getComputedStyle(document.body).backgroundColor) ?? { r: 255, g: 255, b: 255 }
+    }
+    const out: string[] = []
+    for (const e of document.querySelectorAll('body *')) {
+      const text = [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim()
+      if (!text || !(e as HTMLElement).offsetParent || e.closest('button:disabled, .sr-only, [hidden], svg, dialog:not([open])')) continue
+      const style = getComputedStyle(e)
+      const fg = parse(style.color)
+      if (!fg) continue
+      const l1 = lum(fg)
+      const l2 = lum(background(e))
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05)
+      const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700)
+      if (ratio < (large ? 3 : 4.5)) out.push(`${e.tagName}#${e.id}.${e.className}: "${text.slice(0, 30)}" ${ratio.toFixed(2)}`)
+    }
+    return out
+  })
+  expect(failures).toEqual([])
+}
