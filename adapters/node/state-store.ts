@@ -92,6 +92,8 @@ export function createFileStateStore(stateDir: string): StateStore {
         text = await readFile(statePath, 'utf8')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: null }
+        // A directory in its place is as unusable as garbage: report it, so it is moved aside.
+        if ((err as NodeJS.ErrnoException).code === 'EISDIR') return { state: null, corrupt: `${statePath}: is a directory` }
         throw err
       }
       try {
