@@ -25,6 +25,8 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
       } catch {
         continue // a line torn by a crash mid-write is skipped, not fatal
       }
+      // Valid JSON of another shape (null, a number, a half record) would crash every reader.
+      if (!isRunRecord(run)) continue
       if (seen.has(run.id)) continue
       seen.add(run.id)
       yield run
@@ -107,4 +109,12 @@ async function endsWithNewline(path: string): Promise<boolean> {
   } finally {
     await fh.close()
   }
+}
+
+function isRunRecord(x: unknown): x is RunRecord {
+  const r = x as Partial<RunRecord> | null
+  return (
+    typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.status === 'string' &&
+    typeof r.started_at === 'string' && Array.isArray(r.steps)
+  )
 }
