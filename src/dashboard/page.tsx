@@ -75,7 +75,7 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
                 <input type="radio" name="mode" value="interval" checked /> Every N seconds
               </label>
               <label class="choice">
-                <input type="radio" name="mode" value="cron" /> Cron expression
+                <input type="radio" name="mode" value="cron" /> On a cron schedule
               </label>
             </fieldset>
             <div class="field" data-mode="interval">

@@ -3,11 +3,15 @@
  * built server and a real daemon: start from the form, live log over SSE, history, run now,
  * clear, stop, the token prompt, a 100k-line flood, phone width, and no request to another host.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FIXTURES, ROOT, startServer, type TestServer } from '../helpers/server.js'
+import { DIST, FIXTURES, ROOT, killDaemonsOf, startServer, tempDir, type TestServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -71,6 +75,16 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(await interval.getAttribute('aria-invalid')).toBe('true')
     expect(await interval.getAttribute('aria-describedby')).toContain('interval-error')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('interval')
+
+    // The same for a cron expression, next to its own field; back to the interval mode.
+    await page.getByLabel('On a cron schedule').check()
+    await page.getByLabel('Cron expression').fill('every tuesday')
+    await page.getByRole('button', { name: 'Start daemon' }).click()
+    await expectText(page, '#cron-error', /^cron: invalid cron expression/)
+    expect(await page.locator('#cron').getAttribute('aria-invalid')).toBe('true')
+    await page.getByLabel('Every N seconds').check()
+    expect(await page.locator('#cron').isHidden()).toBe(true)
+    expect(await interval.isVisible()).toBe(true)
 
     // A valid one starts the daemon; the error goes away.
     await interval.fill('30')
@@ -246,6 +260,29 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await context.close()
   })
 
+  it('works mounted under a prefix of another server, with and without the trailing slash', { timeout: 30_000 }, async () => {
+    const mounted = await serveMounted()
+    try {
+      const { context, page, requests, problems } = await openPage(`${mounted.base}/cron`, { width: 1024, height: 800 })
+      expect(new URL(page.url()).pathname).toBe('/cron/')
+      await expectText(page, '#state-badge', /Stopped/)
+      await expectText(page, '#stream-state', 'live')
+      await expectText(page, '#runs-body', 'No runs yet.')
+      expect(await page.locator('link[rel=stylesheet]').evaluate((l) => (l as HTMLLinkElement).sheet?.cssRules.length ?? 0)).toBeGreaterThan(10)
+      await page.getByRole('button', { name: 'Start daemon' }).click()
+      await expectText(page, '#notice', /Daemon started successfully/)
+      await expectText(page, '#log', /Pipeline execution started/)
+      await page.getByRole('button', { name: 'Stop daemon' }).click()
+      await expectText(page, '#notice', 'Daemon stopped successfully', 15_000)
+      expect(requests.filter((u) => !new URL(u).pathname.startsWith('/cron'))).toEqual([])
+      expect(problems).toEqual([])
+      expectOnlyLoopback(requests, mounted.base)
+      await context.close()
+    } finally {
+      await mounted.close()
+    }
+  })
+
   async function openPage(url: string, viewport: { width: number; height: number }) {
     const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'light' })
     const requests: string[] = []
@@ -260,6 +297,30 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     return { context, page, requests, problems }
   }
 })
+
+/** The built app mounted under /cron of a plain Hono app, served in this process (as an embedding user would). */
+async function serveMounted(): Promise<{ base: string; close: () => Promise<void> }> {
+  const dir = tempDir('pc-dash-embed-')
+  const pipelineFile = join(dir, 'pipeline.json')
+  writeFileSync(pipelineFile, JSON.stringify({ name: 'embedded', steps: [{ name: 'hello', run: ['node', join(FIXTURES, 'print-lines.mjs'), '2'] }] }))
+  const core = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof import('../../src/index.js')
+  const node = (await import(pathToFileURL(join(DIST, 'node.js')).href)) as typeof import('../../adapters/node/index.js')
+  const stateDir = join(dir, 'state')
+  const config = core.resolveConfig(['--state-dir', stateDir, '--log-file', join(dir, 'p.log'), '--pipeline', pipelineFile, '--min-interval', '1'], {})
+  const parent = new Hono().route('/cron', core.createApp(node.createDeps(config)))
+  const server = serve({ fetch: parent.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise((resolve) => server.once('listening', resolve))
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      // Open event streams would hold close() forever.
+      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      killDaemonsOf(stateDir)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
 
 async function expectText(page: Page, selector: string, expected: string | RegExp, timeoutMs = 10_000) {
   let last = ''
