@@ -23,6 +23,8 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   let timer: ReturnType<typeof setTimeout> | null = null
   // When the last poll began: a rotated file written after it was not seen by that poll.
   let lastPoll = Date.now()
+  // The inode of the last file read to its end: rotated files newer than it were not read yet.
+  let lastIno = -1
   // Polls, subscriptions and resets run one at a time, so no line is read twice or skipped.
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -47,6 +49,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   }
 
   async function closeCurrent() {
+    if (fh) lastIno = ino
     await fh?.close().catch(() => undefined)
     fh = null
     ino = -1
@@ -110,6 +113,18 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     return newer
   }
 
+  /** Streams the rotated files newer than the last file read (`lastIno`), oldest first. */
+  async function readMissed(since: number) {
+    for (const missed of await rotatedAfter(lastIno, since)) {
+      fh = missed
+      ino = (await fh.stat()).ino
+      pos = 0
+      carry = Buffer.alloc(0)
+      await readTo((await fh.stat()).size)
+      await closeCurrent()
+    }
+  }
+
   async function poll() {
     const since = lastPoll
     lastPoll = Date.now()
@@ -120,6 +135,8 @@ export function createLogFollower(logFile: string, pollMs = 200) {
       st = null
     }
     if (!fh && st) {
+      // The log appeared since the last poll: it may already have rotated into files never opened.
+      await readMissed(since)
       await openCurrent()
       pos = 0
       carry = Buffer.alloc(0)
@@ -127,16 +144,9 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     if (fh && (!st || st.ino !== ino)) {
       // Rotated (or removed): finish the old file through our handle, then move to the new one.
       await readTo((await fh.stat()).size)
-      const old = ino
       await closeCurrent()
       // Several rotations between two polls: the files rotated after ours were never opened.
-      for (const missed of await rotatedAfter(old, since)) {
-        fh = missed
-        pos = 0
-        carry = Buffer.alloc(0)
-        await readTo((await fh.stat()).size)
-        await closeCurrent()
-      }
+      await readMissed(since)
       pos = 0
       carry = Buffer.alloc(0)
       if (st) await openCurrent()
