@@ -4,7 +4,7 @@
  * rotations between two polls lose no line. The daemon side is the real file log writer.
  */
 import { serve } from '@hono/node-server'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -143,6 +143,40 @@ describe('log stream over the file log store', () => {
     t.writer.append(line('after'))
     await r.until((x) => x.includes('after'), 'the last line')
     expect(r.data().map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['before', 'chunk 1', 'chunk 2', 'chunk 3', 'after'])
+    await r.cancel()
+  })
+
+  it('streams the files a new log rotated into before the first poll saw it - stream opened before the log exists', async () => {
+    const t = setup({ maxBytes: 1024, keep: 5, pollMs: 100 })
+    rmSync(t.file, { force: true })
+    const res = await t.app.request('/api/cron/logs/stream?lines=5')
+    const r = new Reader(res.body!)
+    await r.until((x) => x.startsWith(': connected'), 'connected')
+    // The writer reopens the path at its first rotation; write two rotations' worth synchronously.
+    const big = 'x'.repeat(1000)
+    for (let i = 1; i <= 3; i++) t.writer.append(line(`chunk ${i} ${big}`))
+    t.writer.append(line('after'))
+    await r.until((x) => x.includes('after'), 'the last line')
+    expect(r.data().map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['chunk 2', 'chunk 3', 'after'])
+    await r.cancel()
+  })
+
+  it('streams each line once when the log is renamed away and recreated across two polls', async () => {
+    const t = setup({ pollMs: 50 })
+    const res = await t.app.request('/api/cron/logs/stream?lines=1')
+    const r = new Reader(res.body!)
+    await r.until((x) => x.startsWith(': connected'), 'connected')
+    appendFileSync(t.file, line('old 1'))
+    await r.until((x) => x.includes('old 1'), 'the first line')
+    appendFileSync(t.file, line('old 2'))
+    renameSync(t.file, `${t.file}.1`)
+    // Let at least one poll see no log at all before the new one appears.
+    await waitFor(() => t.logs.followerStats().open === false, { what: 'the follower to let go of the old file' })
+    appendFileSync(t.file, line('new 1'))
+    await r.until((x) => x.includes('new 1'), 'the new line')
+    appendFileSync(t.file, line('new 2'))
+    await r.until((x) => x.includes('new 2'), 'the second new line')
+    expect(r.data().map((d) => d.slice(22))).toEqual(['old 1', 'old 2', 'new 1', 'new 2'])
     await r.cancel()
   })
 })
