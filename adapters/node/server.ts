@@ -1,4 +1,5 @@
-import { serve as nodeServe } from '@hono/node-server'
+import { getRequestListener, RequestError } from '@hono/node-server'
+import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
@@ -21,15 +22,21 @@ export async function serve(config: Config, log: (line: string) => void = consol
   const deps = createDeps(config)
   const pipeline = await loadPipeline(deps.pipelineFile)
   const app = createApp(deps)
-  const server = nodeServe({ fetch: app.fetch, port: config.port, hostname: config.host })
+  // Not @hono/node-server's serve(): it passes no errorHandler, so a request whose URL cannot be
+  // built (`OPTIONS *`, a bad absolute URL) got a bare 400. A request without Host (HTTP/1.0
+  // tools) is served on the configured host, as serve() did, instead of Node's bare 400.
+  const hostname = config.host.includes(':') ? `[${config.host}]` : config.host
+  const listener = getRequestListener(app.fetch, { hostname, errorHandler: answerRequestError })
+  const server = createServer({ requireHostHeader: false }, listener)
   server.on('clientError', answerClientError)
+  server.on('connect', answerConnect)
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
+    server.listen(config.port, config.host)
   })
   const { port } = server.address() as AddressInfo
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${host}:${port}`
+  const url = `http://${hostname}:${port}`
   log(`pipeline-cron listening on ${url} (pipeline: ${deps.pipelineFile}, ${pipeline.steps.length} steps; state: ${config.stateDir})`)
   if (!isLoopback(config.host) && !config.token) {
     log(`WARNING: listening on ${config.host} without a token: anyone who can reach this port can run the pipeline. Set --token or CRON_API_TOKEN.`)
@@ -53,6 +60,23 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket) {
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', 'Request timed out']
         : [400, 'Bad Request', `Malformed HTTP request (${err.code ?? 'parse error'})`]
+  writeRaw(socket, status, reason, detail)
+}
+
+/** Node closes a CONNECT (proxy tunnel) request without a word unless someone answers it. */
+function answerConnect(req: IncomingMessage, socket: Socket) {
+  writeRaw(socket, 405, 'Method Not Allowed', `Method CONNECT not allowed on ${req.url ?? '/'}`)
+}
+
+/** A request whose URL cannot be built (`OPTIONS *`, a bad absolute URL) never reaches the app. */
+function answerRequestError(err: unknown): Response {
+  const bad = err instanceof RequestError
+  if (!bad) console.error('pipeline-cron: unexpected error:', err)
+  const body = errorBody(bad ? `Malformed request: ${err.message}` : 'Internal server error')
+  return new Response(JSON.stringify(body), { status: bad ? 400 : 500, headers: { 'Content-Type': 'application/json' } })
+}
+
+function writeRaw(socket: Socket, status: number, reason: string, detail: string) {
   const body = JSON.stringify(errorBody(detail))
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
