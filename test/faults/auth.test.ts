@@ -159,14 +159,21 @@ describe('auth over a real server', () => {
 
   it('prints a WARNING at start-up - bound to 0.0.0.0 without a token', async () => {
     const open = await serverForTest({ pipeline, args: ['--host', '0.0.0.0'] })
-    expect(open.output()).toMatch(/^WARNING: listening on 0\.0\.0\.0 without a token: .*--token or CRON_API_TOKEN/m)
+    // The warning follows the "listening on" line the helper waits for.
+    await waitFor(() => /^WARNING: listening on 0\.0\.0\.0 without a token: .*--token or CRON_API_TOKEN/m.test(open.output()), {
+      timeoutMs: 5000,
+      what: 'the start-up warning',
+    })
     // Reached over loopback only.
     const port = new URL(open.url).port
     expect((await call(`http://127.0.0.1:${port}`, 'GET', '/health')).status).toBe(200)
 
     const guarded = await serverForTest({ pipeline, args: ['--host', '0.0.0.0', '--token', TOKEN] })
-    expect(guarded.output()).not.toMatch(/WARNING/)
     const loopback = await serverForTest({ pipeline })
+    // Both have answered a request, so anything they print at start-up is out by now.
+    expect((await call(`http://127.0.0.1:${new URL(guarded.url).port}`, 'GET', '/health')).status).toBe(200)
+    expect((await call(loopback.url, 'GET', '/health')).status).toBe(200)
+    expect(guarded.output()).not.toMatch(/WARNING/)
     expect(loopback.output()).not.toMatch(/WARNING/)
   })
 })
