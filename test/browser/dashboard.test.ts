@@ -17,7 +17,8 @@ import { waitFor } from '../helpers/wait.js'
 const CHROMIUM = '/usr/bin/chromium'
 const hasChromium = existsSync(CHROMIUM)
 const required = process.env.PIPELINE_CRON_REQUIRE_SYSTEM_DEPS === '1'
-const SHOTS = join(ROOT, 'docs', 'screenshots')
+// Saved on every run into test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the README's copy.
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots')
 const TOKEN = 'dashboard-test-token-42'
 
 if (!hasChromium) {
