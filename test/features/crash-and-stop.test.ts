@@ -18,6 +18,7 @@ import {
   status,
   waitFor,
   waitForRuns,
+  type Ctx,
   type TestServer,
 } from './support.js'
 
@@ -25,10 +26,10 @@ import {
 const sleeper = (seconds: string) => (dir: string) => ({ name: 'slow', steps: [{ name: 'nap', run: fixture('sleep.mjs', seconds, join(dir, 'step.pid')) }] })
 
 /** Starts the daemon and waits until its first run is in its step; returns the run id and instance. */
-async function midStep(server: TestServer) {
+async function midStep(ctx: Ctx, server: TestServer) {
   const pid = await startDaemon(server, { interval_seconds: 3600 })
   const instance = readState(server)!.instance_id
-  killTreeAtEnd(instance)
+  killTreeAtEnd(ctx, instance)
   const run = await waitFor(async () => {
     const s = await status(server)
     return s.current_run?.step === 'nap' ? s.current_run : null
@@ -41,10 +42,10 @@ async function killDaemon(pid: number) {
   await waitFor(() => !isAlive(pid), { what: `daemon ${pid} to die` })
 }
 
-describe('crash-safe reconciliation', () => {
-  it('marks the run abandoned at the next status - daemon killed with SIGKILL mid-step', async () => {
-    const server = await serverWith(sleeper('30'))
-    const { pid, runId } = await midStep(server)
+describe.concurrent('crash-safe reconciliation', () => {
+  it('marks the run abandoned at the next status - daemon killed with SIGKILL mid-step', async (ctx) => {
+    const server = await serverWith(ctx, sleeper('30'))
+    const { pid, runId } = await midStep(ctx, server)
     await killDaemon(pid)
 
     const s = await status(server)
@@ -60,16 +61,16 @@ describe('crash-safe reconciliation', () => {
     expect((await listRuns(server)).filter((r) => r.status === 'running')).toEqual([])
   })
 
-  it('marks the run abandoned at the next start and starts a fresh daemon - daemon killed with SIGKILL mid-step', async () => {
-    const server = await serverWith(sleeper('30'))
-    const { pid, runId, instance } = await midStep(server)
+  it('marks the run abandoned at the next start and starts a fresh daemon - daemon killed with SIGKILL mid-step', async (ctx) => {
+    const server = await serverWith(ctx, sleeper('30'))
+    const { pid, runId, instance } = await midStep(ctx, server)
     await killDaemon(pid)
 
     // No status in between: start itself reconciles the stale state.
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { interval_seconds: 3600, run_immediately: false } })
     expect(res.status, res.text).toBe(200)
     const fresh = readState(server)!
-    killTreeAtEnd(fresh.instance_id)
+    killTreeAtEnd(ctx, fresh.instance_id)
     expect(fresh.instance_id).not.toBe(instance)
     const run = (await listRuns(server)).find((r) => r.id === runId)!
     expect(run).toMatchObject({ status: 'abandoned', reason: 'the daemon died during the run' })
@@ -78,10 +79,10 @@ describe('crash-safe reconciliation', () => {
   })
 })
 
-describe('stop modes', () => {
-  it('lets the current run finish and answers survivors [] - {"mode": "drain"}', async () => {
-    const server = await serverWith(sleeper('2'))
-    const { pid, runId, instance } = await midStep(server)
+describe.concurrent('stop modes', () => {
+  it('lets the current run finish and answers survivors [] - {"mode": "drain"}', async (ctx) => {
+    const server = await serverWith(ctx, sleeper('2'))
+    const { pid, runId, instance } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'drain' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body).toMatchObject({ success: true, message: 'Daemon stopped successfully', survivors: [], forced: false })
@@ -100,9 +101,9 @@ describe('stop modes', () => {
     expect((await status(server)).is_running).toBe(false)
   })
 
-  it('cancels the current run and answers survivors [] - no body (default cancel)', async () => {
-    const server = await serverWith(sleeper('30'))
-    const { pid, runId, instance } = await midStep(server)
+  it('cancels the current run and answers survivors [] - no body (default cancel)', async (ctx) => {
+    const server = await serverWith(ctx, sleeper('30'))
+    const { pid, runId, instance } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop')
     expect(res.status, res.text).toBe(200)
     expect(res.body).toMatchObject({ success: true, message: 'Daemon stopped successfully', survivors: [], forced: false })
@@ -117,9 +118,9 @@ describe('stop modes', () => {
     expect(logText(server)).toContain('Pipeline execution finished: cancelled')
   })
 
-  it('cancels the current run - {"mode": "cancel"}', async () => {
-    const server = await serverWith(sleeper('30'))
-    const { runId } = await midStep(server)
+  it('cancels the current run - {"mode": "cancel"}', async (ctx) => {
+    const server = await serverWith(ctx, sleeper('30'))
+    const { runId } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'cancel' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body.survivors).toEqual([])

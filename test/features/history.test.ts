@@ -17,9 +17,9 @@ async function runToEnd(server: Parameters<typeof listRuns>[0]): Promise<string>
   return id
 }
 
-describe('run history', () => {
-  it('shows current_run while a step runs and last_run after, and lists every field - two steps, one failing but continue_on_error', async () => {
-    const server = await serverFor({
+describe.concurrent('run history', () => {
+  it('shows current_run while a step runs and last_run after, and lists every field - two steps, one failing but continue_on_error', async (ctx) => {
+    const server = await serverFor(ctx, {
       pipeline: {
         name: 'history',
         steps: [
@@ -72,8 +72,8 @@ describe('run history', () => {
     expect(run.steps[0]!.duration_ms + run.steps[1]!.duration_ms).toBeLessThanOrEqual(run.duration_ms!)
   })
 
-  it('lists newest first and honours ?limit - one scheduled and three manual runs', async () => {
-    const server = await serverFor({ pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] } })
+  it('lists newest first and honours ?limit - one scheduled and three manual runs', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] } })
     await startDaemon(server, { interval_seconds: 3600 })
     const first = await waitFor(async () => (await listRuns(server)).find((r) => r.status === 'success'), { what: 'the first run' })
     const ids = [first.id]
@@ -100,8 +100,8 @@ describe('run history', () => {
     }
   })
 
-  it('prunes runs.jsonl now and then, keeps the newest runs and lists them correctly - --runs-keep 10, 60 runs', { timeout: 60_000 }, async () => {
-    const server = await serverFor({ pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] }, args: ['--runs-keep', '10'] })
+  it('prunes runs.jsonl now and then, keeps the newest runs and lists them correctly - --runs-keep 10, 60 runs', { timeout: 60_000 }, async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] }, args: ['--runs-keep', '10'] })
     const file = join(server.stateDir, 'runs.jsonl')
     await startDaemon(server, { interval_seconds: 3600, run_immediately: false })
     const ids: string[] = []

@@ -20,9 +20,9 @@ import {
 } from './support.js'
 
 // Checks that start no daemon share one server.
-let idle: TestServer | null = null
-const idleServer = async () => (idle ??= await startServer({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }))
-afterAll(async () => idle?.cleanup())
+let idle: Promise<TestServer> | null = null
+const idleServer = () => (idle ??= startServer({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }))
+afterAll(async () => (await idle)?.cleanup())
 
 const STATUSES = ['success', 'failed', 'timed_out', 'cancelled', 'abandoned', 'skipped']
 
@@ -47,8 +47,8 @@ async function health(server: TestServer, query = '') {
   return call(server.url, 'GET', `/api/cron/health${query}`)
 }
 
-describe('GET /metrics', () => {
-  it('is valid Prometheus text with daemon up 0 and every count 0 - stopped, no runs', async () => {
+describe.concurrent('GET /metrics', () => {
+  it('is valid Prometheus text with daemon up 0 and every count 0 - stopped, no runs', async (ctx) => {
     const server = await idleServer()
     const m = await metrics(server)
     expect(m.types.get('pipeline_cron_daemon_up')).toBe('gauge')
@@ -61,8 +61,8 @@ describe('GET /metrics', () => {
     expect(m.samples.some((s) => s.name === 'pipeline_cron_last_success_timestamp_seconds')).toBe(false)
   })
 
-  it('counts runs by status and skipped ticks, with the last duration and last success time - failed, successful and skipped runs', { timeout: 60_000 }, async () => {
-    const server = await serverWith(failsFirst('1.2'))
+  it('counts runs by status and skipped ticks, with the last duration and last success time - failed, successful and skipped runs', { timeout: 60_000 }, async (ctx) => {
+    const server = await serverWith(ctx, failsFirst('1.2'))
     await startDaemon(server, { interval_seconds: 1 })
     await waitForRuns(
       server,
@@ -94,16 +94,16 @@ describe('GET /metrics', () => {
   })
 })
 
-describe('GET /api/cron/health (dead-man)', () => {
-  it('answers 503 with the reason - daemon stopped', async () => {
+describe.concurrent('GET /api/cron/health (dead-man)', () => {
+  it('answers 503 with the reason - daemon stopped', async (ctx) => {
     const server = await idleServer()
     const res = await health(server)
     expect(res.status).toBe(503)
     expect(res.body).toEqual({ error: true, detail: 'Daemon is not running', timestamp: expect.stringMatching(ISO_MS) })
   })
 
-  it('answers 200 with the last success - daemon running, success within 2 x interval', async () => {
-    const server = await serverFor({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+  it('answers 200 with the last success - daemon running, success within 2 x interval', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
     await startDaemon(server, { interval_seconds: 30 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'a successful run')
     const res = await health(server)
@@ -117,8 +117,8 @@ describe('GET /api/cron/health (dead-man)', () => {
     })
   })
 
-  it('answers 503 once the last success is older than max_age_seconds - ?max_age_seconds=1, later runs fail', async () => {
-    const server = await serverWith(succeedsFirst)
+  it('answers 503 once the last success is older than max_age_seconds - ?max_age_seconds=1, later runs fail', async (ctx) => {
+    const server = await serverWith(ctx, succeedsFirst)
     await startDaemon(server, { interval_seconds: 1 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'the one successful run')
     const res = await waitFor(async () => {
@@ -133,8 +133,8 @@ describe('GET /api/cron/health (dead-man)', () => {
     expect(wide.body.last_success_at).toBe(ok.finished_at)
   })
 
-  it('answers 503 when no run ever succeeded - ?max_age_seconds=1, every run fails', async () => {
-    const server = await serverFor({ pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } })
+  it('answers 503 when no run ever succeeded - ?max_age_seconds=1, every run fails', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } })
     await startDaemon(server, { interval_seconds: 1 })
     const res = await waitFor(async () => {
       const h = await health(server, '?max_age_seconds=1')
@@ -144,7 +144,7 @@ describe('GET /api/cron/health (dead-man)', () => {
     expect((await health(server, '?max_age_seconds=0')).status).toBe(400)
   })
 
-  it('rejects a bad max_age_seconds with 400 naming it', async () => {
+  it('rejects a bad max_age_seconds with 400 naming it', async (ctx) => {
     const server = await idleServer()
     const res = await health(server, '?max_age_seconds=abc')
     expect(res.status).toBe(400)

@@ -48,9 +48,9 @@ function expectConsecutive(numbers: number[]) {
 }
 
 describe('log rotation', () => {
-  it('keeps log + .1 + .2 within max_bytes x 3 (+ a chunk each), with no torn line and a gap-free tail - 60 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 90_000 }, async () => {
+  it('keeps log + .1 + .2 within max_bytes x 3 (+ a chunk each), with no torn line and a gap-free tail - 60 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 90_000 }, async (ctx) => {
     const max = 5_000_000
-    const server = await serverFor({ pipeline: writer(60_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] })
+    const server = await serverFor(ctx, { pipeline: writer(60_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] })
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 60_000)
 
@@ -75,8 +75,8 @@ describe('log rotation', () => {
     expect(numbers.length).toBeGreaterThan(100_000)
   })
 
-  it('keeps every line of the step, exactly once and in order, when it fits in the retained files - 3 MB step, --log-max-bytes 1000000 --log-keep 5', { timeout: 60_000 }, async () => {
-    const server = await serverFor({ pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] })
+  it('keeps every line of the step, exactly once and in order, when it fits in the retained files - 3 MB step, --log-max-bytes 1000000 --log-keep 5', { timeout: 60_000 }, async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] })
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 30_000)
 

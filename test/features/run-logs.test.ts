@@ -31,10 +31,10 @@ async function runLogs(server: TestServer, id: string) {
   return call(server.url, 'GET', `/api/cron/runs/${encodeURIComponent(id)}/logs`)
 }
 
-describe('per-run logs', () => {
-  it("returns exactly that run's lines, and a failed run's output is still there after later runs", async () => {
+describe.concurrent('per-run logs', () => {
+  it("returns exactly that run's lines, and a failed run's output is still there after later runs", async (ctx) => {
     // The first run fails (exit 3, with stdout and stderr), the later ones succeed.
-    const server = await serverWith((dir) => ({
+    const server = await serverWith(ctx, (dir) => ({
       name: 'flaky',
       steps: [
         {
@@ -98,16 +98,16 @@ describe('per-run logs', () => {
     expect(gone.body.detail).toBe(`The log lines of run ${failed.id} are no longer in the retained log files`)
   })
 
-  it('answers 404 - unknown run id', async () => {
-    const server = await serverFor({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+  it('answers 404 - unknown run id', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
     const res = await runLogs(server, '20990101T000000Z-abcd')
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ error: true, detail: 'Run not found: 20990101T000000Z-abcd', timestamp: expect.stringMatching(ISO_MS) })
     expect((await call(server.url, 'GET', '/api/cron/runs/20990101T000000Z-abcd')).status).toBe(404)
   })
 
-  it('answers 404 for a run rotated out and returns a run spread over rotated files whole - --log-max-bytes 1024 --log-keep 2', async () => {
-    const server = await serverFor({
+  it('answers 404 for a run rotated out and returns a run spread over rotated files whole - --log-max-bytes 1024 --log-keep 2', async (ctx) => {
+    const server = await serverFor(ctx, {
       pipeline: { name: 'chatty', steps: [{ name: 'write', run: localFixture('write-bytes.mjs', '1200', '100') }] },
       args: ['--log-max-bytes', '1024', '--log-keep', '2'],
     })

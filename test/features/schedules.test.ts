@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import { call, fixture, ISO_MS, serverFor, startDaemon, status, waitForRuns, type Run, type TestServer } from './support.js'
+import { call, fixture, ISO_MS, serverFor, startDaemon, status, waitForRuns, type Run, type Ctx, type TestServer } from './support.js'
 
 const quick = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1', '0', 'hello') }] }
 
@@ -22,14 +22,14 @@ function wallClock(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso))
 }
 
-describe('cron schedules', () => {
+describe.concurrent('cron schedules', () => {
   // The 400 cases start no daemon, so they share one server.
-  let sharedServer: TestServer | null = null
-  const shared = async () => (sharedServer ??= await startServer({ pipeline: quick }))
-  afterAll(async () => sharedServer?.cleanup())
+  let sharedServer: Promise<TestServer> | null = null
+  const shared = () => (sharedServer ??= startServer({ pipeline: quick }))
+  afterAll(async () => (await sharedServer)?.cleanup())
 
-  it('runs on every second and shows schedule, next_run_at and five increasing next_runs - cron "*/1 * * * * *"', async () => {
-    const server = await serverFor({ pipeline: quick })
+  it('runs on every second and shows schedule, next_run_at and five increasing next_runs - cron "*/1 * * * * *"', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: quick })
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { cron: '*/1 * * * * *' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body.message).toMatch(/^Daemon started successfully with cron: \*\/1 \* \* \* \* \* \(PID: \d+\)$/)
@@ -51,8 +51,8 @@ describe('cron schedules', () => {
     for (let i = 1; i < 5; i++) expect(Date.parse(s.next_runs[i]) - Date.parse(s.next_runs[i - 1])).toBe(1000)
   })
 
-  it('runs and reports the zone - cron "*/1 * * * * *" with timezone Asia/Kolkata', async () => {
-    const server = await serverFor({ pipeline: quick })
+  it('runs and reports the zone - cron "*/1 * * * * *" with timezone Asia/Kolkata', async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: quick })
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { cron: '*/1 * * * * *', timezone: 'Asia/Kolkata' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body.message).toMatch(/with cron: \*\/1 \* \* \* \* \* \(Asia\/Kolkata\) \(PID: \d+\)$/)
@@ -62,8 +62,8 @@ describe('cron schedules', () => {
     expectIncreasingIsoTimes(s.next_runs, 5)
   })
 
-  it("lists the next five fire times at the zone's wall-clock time - cron \"30 9 * * *\" in America/New_York", async () => {
-    const server = await serverFor({ pipeline: quick })
+  it("lists the next five fire times at the zone's wall-clock time - cron \"30 9 * * *\" in America/New_York", async (ctx) => {
+    const server = await serverFor(ctx, { pipeline: quick })
     await startDaemon(server, { cron: '30 9 * * *', timezone: 'America/New_York' })
     const s = await status(server)
     expect(s.schedule).toEqual({ type: 'cron', cron: '30 9 * * *', timezone: 'America/New_York' })
@@ -96,42 +96,42 @@ describe('cron schedules', () => {
   })
 })
 
-describe('run_immediately', () => {
+describe.concurrent('run_immediately', () => {
   /** Starts with `body` and returns the daemon's start time and its first run (oldest). */
-  async function firstRun(body: Record<string, unknown>) {
-    const server = await serverFor({ pipeline: quick })
+  async function firstRun(ctx: Ctx, body: Record<string, unknown>) {
+    const server = await serverFor(ctx, { pipeline: quick })
     await startDaemon(server, body)
     const t0 = (await status(server)).started_at as string
     const first = await waitForRuns(server, (r) => oldestFirst(r)[0], 'a first run')
     return { t0, first }
   }
 
-  it('runs at start, scheduled at the start time - interval, run_immediately omitted', async () => {
-    const { t0, first } = await firstRun({ interval_seconds: 3600 })
+  it('runs at start, scheduled at the start time - interval, run_immediately omitted', async (ctx) => {
+    const { t0, first } = await firstRun(ctx, { interval_seconds: 3600 })
     expect(first.trigger).toBe('schedule')
     expect(first.scheduled_at).toBe(t0)
   })
 
-  it('runs at start - interval, run_immediately true', async () => {
-    const { t0, first } = await firstRun({ interval_seconds: 3600, run_immediately: true })
+  it('runs at start - interval, run_immediately true', async (ctx) => {
+    const { t0, first } = await firstRun(ctx, { interval_seconds: 3600, run_immediately: true })
     expect(first.scheduled_at).toBe(t0)
   })
 
-  it('waits one interval before the first run - interval 1 s, run_immediately false', async () => {
-    const { t0, first } = await firstRun({ interval_seconds: 1, run_immediately: false })
+  it('waits one interval before the first run - interval 1 s, run_immediately false', async (ctx) => {
+    const { t0, first } = await firstRun(ctx, { interval_seconds: 1, run_immediately: false })
     expect(first.scheduled_at).toBe(new Date(Date.parse(t0) + 1000).toISOString())
     expect(Date.parse(first.started_at)).toBeGreaterThanOrEqual(Date.parse(t0) + 1000)
   })
 
-  it('waits for the first fire time - cron, run_immediately omitted', async () => {
-    const { t0, first } = await firstRun({ cron: '*/1 * * * * *' })
+  it('waits for the first fire time - cron, run_immediately omitted', async (ctx) => {
+    const { t0, first } = await firstRun(ctx, { cron: '*/1 * * * * *' })
     expect(first.scheduled_at).not.toBe(t0)
     expect(first.scheduled_at).toMatch(/\.000Z$/)
     expect(Date.parse(first.scheduled_at!)).toBeGreaterThan(Date.parse(t0))
   })
 
-  it('runs at start although the expression fires next year - cron "0 0 1 1 *", run_immediately true', async () => {
-    const { t0, first } = await firstRun({ cron: '0 0 1 1 *', run_immediately: true })
+  it('runs at start although the expression fires next year - cron "0 0 1 1 *", run_immediately true', async (ctx) => {
+    const { t0, first } = await firstRun(ctx, { cron: '0 0 1 1 *', run_immediately: true })
     expect(first.scheduled_at).toBe(t0)
     expect(first.trigger).toBe('schedule')
   })

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, onTestFinished } from 'vitest'
+import { expect, type TestContext } from 'vitest'
 import { isAlive, killAll, pidsWithEnv } from '../helpers/procs.js'
 import { call, FIXTURES, startServer, tempDir, type ServerOptions, type TestServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
@@ -25,17 +25,23 @@ export const localFixture = (name: string, ...args: string[]) => [NODE, join(HER
 export const LOG_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
+/**
+ * The test's context: concurrent tests must register their cleanup on their own context
+ * (vitest does not track concurrent tests in the global `onTestFinished`).
+ */
+export type Ctx = Pick<TestContext, 'onTestFinished'>
+
 /** A server for this test only; its daemons are killed and its folder removed when the test ends. */
-export async function serverFor(o: ServerOptions = {}): Promise<TestServer> {
+export async function serverFor(ctx: Ctx, o: ServerOptions = {}): Promise<TestServer> {
   const server = await startServer(o)
-  onTestFinished(() => server.cleanup())
+  ctx.onTestFinished(() => server.cleanup())
   return server
 }
 
 /** A server whose pipeline is built from the test's own folder (marker files, pid files). */
-export async function serverWith(build: (dir: string) => unknown, o: ServerOptions = {}): Promise<TestServer> {
+export async function serverWith(ctx: Ctx, build: (dir: string) => unknown, o: ServerOptions = {}): Promise<TestServer> {
   const dir = tempDir('pc-feat-')
-  return serverFor({ ...o, dir, pipeline: build(dir) })
+  return serverFor(ctx, { ...o, dir, pipeline: build(dir) })
 }
 
 /** POST /api/cron/start, expecting 200; returns the daemon's pid. */
@@ -108,8 +114,8 @@ export function readState(server: TestServer): { pid: number; instance_id: strin
 }
 
 /** Kills every process tagged with this instance id when the test ends (orphans of a killed daemon). */
-export function killTreeAtEnd(instanceId: string) {
-  onTestFinished(() => killAll(pidsWithEnv('PIPELINE_CRON_INSTANCE', instanceId)))
+export function killTreeAtEnd(ctx: Ctx, instanceId: string) {
+  ctx.onTestFinished(() => killAll(pidsWithEnv('PIPELINE_CRON_INSTANCE', instanceId)))
 }
 
 /** Writes a small shell script in `dir` and returns the step `run` for it (array form). */
