@@ -46,6 +46,8 @@ export function createApp(options: AppOptions) {
     if (err instanceof ApiError) return c.json(errorBody(err.detail), err.status, err.headers)
     if (err instanceof ConfigError) return c.json(errorBody(err.message), 500)
     if (err instanceof HTTPException) return c.json(errorBody(httpExceptionDetail(err)), err.status)
+    // A client that hung up mid-body is not our error: nobody reads this answer, nothing to report.
+    if (c.req.raw.signal?.aborted) return c.json(errorBody('Request aborted by the client'), 400)
     report(err)
     return c.json(errorBody('Internal server error'), 500)
   })
