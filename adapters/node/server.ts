@@ -1,5 +1,5 @@
 import { getRequestListener, RequestError } from '@hono/node-server'
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
@@ -30,6 +30,11 @@ export async function serve(config: Config, log: (line: string) => void = consol
   const server = createServer({ requireHostHeader: false }, listener)
   server.on('clientError', answerClientError)
   server.on('connect', answerConnect)
+  // Node answers an Expect other than 100-continue with a bare 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(417, { 'Content-Type': 'application/json', Connection: 'close' })
+    res.end(JSON.stringify(errorBody(`Expectation not supported: ${req.headers.expect}`)))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
