@@ -203,6 +203,12 @@ export function rawRequest(url: string, request: Buffer | string, timeoutMs = 10
 }
 
 function parseResponse(data: Buffer): RawResponse {
+  // Skip interim answers (100 Continue): the final one follows.
+  while (/^HTTP\/1\.[01] 1\d\d /.test(data.subarray(0, 16).toString('latin1'))) {
+    const interimEnd = data.indexOf('\r\n\r\n')
+    if (interimEnd < 0) break
+    data = data.subarray(interimEnd + 4)
+  }
   const end = data.indexOf('\r\n\r\n')
   if (end < 0) throw new Error(`no HTTP answer (got ${data.length} bytes: ${JSON.stringify(data.toString('latin1').slice(0, 200))})`)
   const [statusLine, ...headerLines] = data.subarray(0, end).toString('latin1').split('\r\n')
