@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
-import { requireToken } from './auth.js'
+import { refuseCrossSite, requireToken } from './auth.js'
 import { ApiError, ConfigError, errorBody } from './errors.js'
 import type { CronController, LogStore, RunHistory } from './ports.js'
 import { routeGroup } from './route-kit.js'
@@ -86,6 +86,7 @@ export function createApp(options: AppOptions) {
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   app.use('/api/*', requireToken(options))
   app.use('/metrics', requireToken(options))
+  app.use('/api/*', refuseCrossSite(options))
   // A POST body is JSON or nothing: a route without a body (run-now) would otherwise accept a
   // form or text silently. Checked after auth, so an anonymous caller learns nothing more.
   app.use(async (c, next) => {

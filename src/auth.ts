@@ -23,3 +23,32 @@ export function requireToken(o: { token?: string | null; readToken?: string | nu
     throw new ApiError(401, 'Invalid token', { 'WWW-Authenticate': 'Bearer realm="pipeline-cron", error="invalid_token"' })
   }
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * With no token, any web page the operator visits could make the browser POST here (a form, or
+ * fetch with mode 'no-cors', both without a CORS preflight) and start or stop the daemon.
+ * Browsers mark such requests (Sec-Fetch-Site, else Origin); other clients send neither. With a
+ * token this is moot: a browser never attaches it by itself.
+ */
+export function refuseCrossSite(o: { token?: string | null; readToken?: string | null }): MiddlewareHandler {
+  return async (c, next) => {
+    if (o.token || o.readToken || SAFE_METHODS.has(c.req.method)) return next()
+    const site = c.req.header('Sec-Fetch-Site')
+    const origin = c.req.header('Origin')
+    const crossSite = site !== undefined ? site === 'cross-site' || site === 'same-site' : origin !== undefined && !sameHost(origin, c.req.header('Host'))
+    if (crossSite) {
+      throw new ApiError(403, 'Cross-site request refused: without a token only same-origin pages and non-browser clients may use this route (set --token)')
+    }
+    return next()
+  }
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase()
+  } catch {
+    return false // "null" (sandboxed frames, file://) and garbage are not us
+  }
+}
