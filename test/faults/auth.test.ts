@@ -157,6 +157,37 @@ describe('auth over a real server', () => {
     expect(logText(server)).toBe(text)
   })
 
+  it('answers 403 and starts nothing - cross-site browser requests without a token (form post, no-cors fetch, foreign Origin)', async () => {
+    const server = await serverForTest({ pipeline })
+    const self = new URL(server.url).host
+    const crossSite: [string, string, Record<string, string>, string?][] = [
+      // A <form method=post> on another site: an empty form body, so no 415 to stop it.
+      ['POST', '/api/cron/start', { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '0', Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' }],
+      // fetch(url, { method: 'POST', mode: 'no-cors' }): no body, no content type.
+      ['POST', '/api/cron/start', { 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' }],
+      ['POST', '/api/cron/stop', { 'Sec-Fetch-Site': 'same-site', Origin: 'http://localhost:3000' }],
+      // An older browser: Origin only.
+      ['POST', '/api/cron/run', { Origin: 'http://evil.example' }],
+      ['POST', '/api/cron/start', { Origin: 'null' }],
+      ['DELETE', '/api/cron/logs', { Origin: 'http://evil.example:80' }],
+    ]
+    for (const [method, path, headers] of crossSite) {
+      const res = await rawRequest(
+        server.url,
+        `${method} ${path} HTTP/1.1\r\nHost: ${self}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`,
+      )
+      expect(res.status, `${method} ${path} ${JSON.stringify(headers)}: ${res.body}`).toBe(403)
+      expect(res.json).toMatchObject({ error: true, detail: expect.stringMatching(/Cross-site request refused/) })
+    }
+    expect(daemonPidsOf(server.stateDir)).toEqual([])
+    // The dashboard (same origin), and clients that are not browsers, go through.
+    expectError(await call(server.url, 'POST', '/api/cron/stop', { headers: { Origin: `http://${self}`, 'Sec-Fetch-Site': 'same-origin' } }), 409)
+    expectError(await call(server.url, 'POST', '/api/cron/stop', { headers: { Origin: `http://${self}` } }), 409)
+    expectError(await call(server.url, 'POST', '/api/cron/stop'), 409)
+    // Reading stays open to any page (CORS keeps the answer from a foreign one).
+    expect((await call(server.url, 'GET', '/api/cron/status', { headers: { Origin: 'http://evil.example', 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(200)
+  })
+
   it('prints a WARNING at start-up - bound to 0.0.0.0 without a token', async () => {
     const open = await serverForTest({ pipeline, args: ['--host', '0.0.0.0'] })
     // The warning follows the "listening on" line the helper waits for.

@@ -34,7 +34,7 @@ describe('stop under hostile steps', () => {
     const { pid, instanceId } = await startDaemon(server)
     await waitForFile(`${pidFile}.ready`)
     // The respawner keeps adding children: wait until a few more than the fixed set exist.
-    await waitFor(() => pidsFromFile(pidFile).length >= 12, { what: 'the respawner to fork a few children' })
+    await waitFor(() => readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).length >= 12, { what: 'the respawner to fork a few children' })
     const before = treeOf(instanceId)
     expect(before.length).toBeGreaterThanOrEqual(10)
     // Some of them have left the step's session: only the marker sweep can find those.
