@@ -91,7 +91,9 @@ export function createFileStateStore(stateDir: string): StateStore {
       let text: string
       try {
         // Read on every status: for a file this small, synchronous costs ~1/7 of the CPU of
-        // fs/promises (four thread-pool round trips); see BENCHMARKS.md.
+        // fs/promises (four thread-pool round trips); see BENCHMARKS.md. The turn of the event
+        // loop first keeps a caller polling read() in a loop from starving other I/O.
+        await new Promise<void>((r) => setImmediate(r))
         text = readFileSync(statePath, 'utf8')
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: null }
