@@ -1,4 +1,5 @@
 import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunHistory, RunRecord } from '../../src/ports.js'
 import { linesFromEnd } from './read-backwards.js'
@@ -14,6 +15,8 @@ const LATE_RECORDS = 20
 export function createFileRunHistory(stateDir: string, retain = 1000): RunHistory {
   const file = join(stateDir, 'runs.jsonl')
   let appendsSincePrune = 0
+  // The last lists read, valid while the file keeps this identity, size and mtime.
+  let listed: { key: string; byLimit: Map<number, RunRecord[]> } = { key: '', byLimit: new Map() }
 
   async function* newestFirst(): AsyncGenerator<RunRecord> {
     const seen = new Set<string>()
@@ -72,6 +75,13 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
       return next
     },
     async list(limit) {
+      // Status asks for the same runs on every call: answer from memory while the file is unchanged
+      // (after a turn of the event loop, so a caller polling in a loop never starves other I/O).
+      await new Promise<void>((r) => setImmediate(r))
+      const key = fileKey(file)
+      if (key !== listed.key) listed = { key, byLimit: new Map() }
+      const known = listed.byLimit.get(limit)
+      if (known) return known.slice()
       // A run's result (or its `abandoned` mark) can be written after runs that began later, so
       // read a little past `limit` by file order, then order by start.
       const out: RunRecord[] = []
@@ -79,7 +89,9 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
         out.push(run)
         if (out.length >= limit + LATE_RECORDS) break
       }
-      return out.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit)
+      const result = out.sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit)
+      if (listed.key === key) listed.byLimit.set(limit, result)
+      return result.slice()
     },
     async get(id) {
       for await (const run of newestFirst()) if (run.id === id) return run
@@ -87,6 +99,17 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
     },
   }
   return history
+}
+
+// Any append or prune changes the size or (rename) the inode. Stat'ed before the read, so a change
+// during the read only makes the next call read again.
+function fileKey(file: string): string {
+  try {
+    const s = statSync(file)
+    return `${s.ino}:${s.size}:${s.mtimeMs}`
+  } catch {
+    return 'none'
+  }
 }
 
 function safeId(line: string): string | null {
