@@ -49,7 +49,8 @@ export interface LogStore {
   append(text: string): Promise<void>
   /**
    * The last `lines` lines, then every new line as it is written, until `signal` aborts.
-   * Survives rotation; a clear arrives as `{ type: 'clear' }`.
+   * The first event is always that history (`lines` may be empty): once it arrives the
+   * subscription is live. Survives rotation; a clear arrives as `{ type: 'clear' }`.
    */
   follow(lines: number, signal: AbortSignal): AsyncIterable<LogEvent>
   /** Every retained log file, oldest first (`.N` … `.1`, then the current file), as text chunks. */

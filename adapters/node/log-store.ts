@@ -52,7 +52,8 @@ export function createFileLogStore(logFile: string, keep: number, opts: { pollMs
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       const history = await lastLines(logFile, lines, sub.startOffset)
-      if (history) yield { type: 'lines', lines: history.slice(0, -1).split('\n') }
+      // Always yielded, even empty: it tells the consumer the subscription is live.
+      yield { type: 'lines', lines: history ? history.slice(0, -1).split('\n') : [] }
       while (!signal.aborted) {
         if (queue.length === 0) await new Promise<void>((r) => (wake = r))
         wake = null

@@ -82,9 +82,16 @@ export function logRoutes(o: AppOptions) {
         sse.onAbort(() => abort.abort())
         const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n').catch(() => abort.abort()), heartbeatMs)
         try {
-          await sse.write(': connected\n\n')
+          let connected = false
           for await (const event of o.logs.follow(lines ?? 50, abort.signal)) {
+            // Sent with the history, i.e. once the subscription is live: a client that saw it
+            // cannot miss a line written afterwards.
+            if (!connected) {
+              connected = true
+              await sse.write(': connected\n\n')
+            }
             if (event.type === 'clear') await sse.write('event: clear\ndata: \n\n')
+            else if (event.lines.length === 0) continue
             // One write per batch; a line never holds "\n", and a stray "\r" would split an SSE field.
             else await sse.write(event.lines.map((l) => `data: ${l.replace(/\r/g, '')}\n\n`).join(''))
           }

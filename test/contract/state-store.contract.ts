@@ -91,7 +91,8 @@ export function stateStoreContract({ it, expect, make }: StateStoreContract) {
         while (writing) {
           const r = await reader.read()
           seen.push('corrupt' in r ? `corrupt: ${r.corrupt}` : r.state === null ? 'missing' : 'ok')
-          await Promise.resolve()
+          // A macrotask turn: a store that reads synchronously would otherwise starve the writes' I/O.
+          await new Promise((r) => setTimeout(r, 0))
         }
       })()
       for (let i = 0; i < 200; i++) await store.write(daemonState('a', { pid: 1000 + i, pipeline_file: `/srv/${'p'.repeat(i * 20)}.json` }))

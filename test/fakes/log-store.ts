@@ -125,7 +125,7 @@ async function* follow(file: MemoryLogFile, lines: number, signal: AbortSignal):
   const onAbort = () => wake?.()
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    if (history) yield { type: 'lines', lines: history.slice(0, -1).split('\n') }
+    yield { type: 'lines', lines: history ? history.slice(0, -1).split('\n') : [] }
     while (!signal.aborted) {
       if (queue.length === 0) await new Promise<void>((r) => (wake = r))
       wake = null
