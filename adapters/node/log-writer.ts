@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { formatLine } from '../../src/log-line.js'
 import type { LogWriter } from '../../src/ports.js'
 
 /**
@@ -26,14 +27,17 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
 
   let closed = false
   let dropped = 0
+  // A write that failed part-way left an unterminated line in the file.
+  let torn = false
   const writer: LogWriter = {
     append(text) {
       if (closed) return
       try {
         if (dropped) {
-          // The disk had no room for a while: say how much is missing before going on.
-          writeAll(`[log] ${dropped} bytes of log output were lost: the log could not be written\n`)
+          // The disk had no room for a while: end any line cut short, then say what is missing.
+          writeAll(`${torn ? '\n' : ''}${formatLine(`Warning: ${dropped} bytes of log output were lost: the log could not be written`, new Date())}`)
           dropped = 0
+          torn = false
         }
         writeAll(text)
         if (approx >= maxBytes) {
@@ -55,7 +59,12 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
   function writeAll(text: string) {
     const bytes = Buffer.from(text, 'utf8')
     let off = 0
-    while (off < bytes.length) off += writeSync(fd, bytes, off)
+    try {
+      while (off < bytes.length) off += writeSync(fd, bytes, off)
+    } catch (err) {
+      if (off > 0) torn = true
+      throw err
+    }
     approx += bytes.length
   }
   return writer
