@@ -80,15 +80,14 @@ export function logRoutes(o: AppOptions) {
       return streamSSE(c, async (sse) => {
         const abort = new AbortController()
         sse.onAbort(() => abort.abort())
-        const heartbeat = setInterval(() => void sse.write(': heartbeat\n\n').catch(() => abort.abort()), heartbeatMs)
+        let heartbeat: ReturnType<typeof setInterval> | undefined
         try {
-          let connected = false
           for await (const event of o.logs.follow(lines ?? 50, abort.signal)) {
             // Sent with the history, i.e. once the subscription is live: a client that saw it
-            // cannot miss a line written afterwards.
-            if (!connected) {
-              connected = true
+            // cannot miss a line written afterwards. Heartbeats start after it.
+            if (!heartbeat) {
               await sse.write(': connected\n\n')
+              heartbeat = setInterval(() => void sse.write(': heartbeat\n\n').catch(() => abort.abort()), heartbeatMs)
             }
             if (event.type === 'clear') await sse.write('event: clear\ndata: \n\n')
             else if (event.lines.length === 0) continue

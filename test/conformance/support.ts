@@ -52,20 +52,7 @@ export function readState(server: { stateDir: string }): { pid: number; instance
 }
 
 /** Live processes whose command line holds `--state-dir=<dir>`: the daemons of that state dir. */
-export function daemonPidsOf(stateDir: string): number[] {
-  const needle = `--state-dir=${stateDir}`
-  const out: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
-      if (argv.includes(needle) && isAlive(Number(entry))) out.push(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out
-}
+export { daemonPidsOf } from '../helpers/procs.js'
 
 /** Live processes carrying the daemon instance's marker (the daemon and every step descendant). */
 export const treeOf = (instanceId: string) => pidsWithEnv('PIPELINE_CRON_INSTANCE', instanceId)

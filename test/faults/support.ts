@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { expect, onTestFinished } from 'vitest'
-import { isAlive, killAll, pidsWithEnv } from '../helpers/procs.js'
+import { daemonPidsOf, isAlive, killAll, pidsWithEnv } from '../helpers/procs.js'
 import { call, FIXTURES, startServer, tempDir, type ServerOptions, type TestServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -71,11 +71,8 @@ export function killTreesOf(stateDir: string) {
   killAll(daemonPidsOf(stateDir))
 }
 
-/** Live processes whose command line holds `--state-dir=<dir>`: the daemons of that state dir. */
-export function daemonPidsOf(stateDir: string): number[] {
-  const needle = `--state-dir=${stateDir}`
-  return livePids().filter((pid) => safeRead(`/proc/${pid}/cmdline`).split('\0').includes(needle))
-}
+/** The daemons of a state dir (see test/helpers/procs.ts). */
+export { daemonPidsOf }
 
 /** Live processes carrying the daemon instance's marker (the daemon and every step descendant). */
 export const treeOf = (instanceId: string) => pidsWithEnv('PIPELINE_CRON_INSTANCE', instanceId)

@@ -38,3 +38,32 @@ export function killAll(pids: number[]) {
     }
   }
 }
+
+/**
+ * The daemons of a state dir: live processes whose command line holds `--state-dir=<dir>`.
+ * A step the daemon has forked but not yet exec'd briefly shows the daemon's own command line;
+ * such a child (same command line as its parent) is not a second daemon and is left out.
+ */
+export function daemonPidsOf(stateDir: string): number[] {
+  const needle = `--state-dir=${stateDir}`
+  const cmdlines = new Map<number, string>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      if (cmdline.split('\0').includes(needle) && isAlive(Number(entry))) cmdlines.set(Number(entry), cmdline)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [...cmdlines.keys()].filter((pid) => cmdlines.get(parentOf(pid) ?? -1) !== cmdlines.get(pid))
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const m = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
