@@ -5,44 +5,27 @@
  */
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIST, FIXTURES, ROOT, killDaemonsOf, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { launchChromium, requireChromium } from '../helpers/browser.js'
 import { waitFor } from '../helpers/wait.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-const required = process.env.PIPELINE_CRON_REQUIRE_SYSTEM_DEPS === '1'
+const hasChromium = requireChromium('dashboard')
 // Saved on every run into test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the README's copy.
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots')
 const TOKEN = 'dashboard-test-token-42'
-
-if (!hasChromium) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING the dashboard browser tests: ${CHROMIUM} is missing.\n` +
-      `!! Install it with: apt-get update && apt-get install -y chromium\n${'!'.repeat(78)}\n`,
-  )
-}
-
-describe.runIf(!hasChromium && required)('dashboard in a browser (chromium required)', () => {
-  it('fails - PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 and /usr/bin/chromium is missing', () => {
-    expect.fail(`${CHROMIUM} is missing; install it with: apt-get install -y chromium`)
-  })
-})
 
 describe.runIf(hasChromium)('dashboard in a browser', () => {
   let browser: Browser
   const servers: TestServer[] = []
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
     mkdirSync(SHOTS, { recursive: true })
   })
 

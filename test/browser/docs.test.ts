@@ -3,34 +3,20 @@
  * on the real built server and on the app mounted under /cron of another server: the routes
  * render, "Try it out" reaches the API under the prefix, and no request leaves 127.0.0.1.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIST, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { launchChromium, requireChromium } from '../helpers/browser.js'
 import { waitFor } from '../helpers/wait.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-const required = process.env.PIPELINE_CRON_REQUIRE_SYSTEM_DEPS === '1'
+const hasChromium = requireChromium('API docs')
 const pipeline = { name: 'docs-test', steps: [{ name: 'noop', run: 'true' }] }
-
-if (!hasChromium) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING the API docs browser tests: ${CHROMIUM} is missing.\n` +
-      `!! Install it with: apt-get update && apt-get install -y chromium\n${'!'.repeat(78)}\n`,
-  )
-}
-
-describe.runIf(!hasChromium && required)('API docs in a browser (chromium required)', () => {
-  it('fails - PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 and /usr/bin/chromium is missing', () => {
-    expect.fail(`${CHROMIUM} is missing; install it with: apt-get install -y chromium`)
-  })
-})
 
 describe.runIf(hasChromium)('API docs in a browser', () => {
   let browser: Browser
@@ -38,10 +24,7 @@ describe.runIf(hasChromium)('API docs in a browser', () => {
   let mounted: { base: string; close: () => Promise<void> }
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
     server = await startServer({ pipeline, args: ['--token', 'docs-token'] })
     mounted = await serveMounted()
   })
