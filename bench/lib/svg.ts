@@ -49,7 +49,7 @@ export function lineChart(o: {
   const x = (v: number) => M.left + (x1 === x0 ? PW / 2 : ((v - x0) / (x1 - x0)) * PW)
   const y = (v: number) => M.top + PH - (Math.min(v, top) / top) * PH
   const parts: string[] = []
-  const ticks = o.xTicks ?? niceTicks(x0, x1).map((v) => ({ x: v, label: String(v) }))
+  const ticks = o.xTicks ?? niceTicks(x0, x1, xs.every(Number.isInteger)).map((v) => ({ x: v, label: String(v) }))
   for (const t of ticks) {
     parts.push(`<line x1="${r(x(t.x))}" x2="${r(x(t.x))}" y1="${M.top + PH}" y2="${M.top + PH + 5}" stroke="#333"/>`)
     parts.push(`<text x="${r(x(t.x))}" y="${M.top + PH + 20}" font-size="12" text-anchor="middle">${esc(t.label)}</text>`)
@@ -63,7 +63,7 @@ export function lineChart(o: {
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`)
     for (const p of s.points) parts.push(`<circle cx="${r(x(p[0]))}" cy="${r(y(p[1]))}" r="2.5" fill="${s.color}"/>`)
   }
-  return frame(o.title, o.yLabel, o.xLabel, yAxis(top, y) + parts.join('') + legend(o.series))
+  return frame(o.title, o.yLabel, o.xLabel, yAxis(top, y) + parts.join('') + legend(o.series.map((s) => ({ ...s, dashed: s.dashed ?? false }))))
 }
 
 function frame(title: string, yLabel: string, xLabel: string, body: string): string {
@@ -87,11 +87,15 @@ function yAxis(top: number, y: (v: number) => number): string {
   return out.join('')
 }
 
-function legend(series: { name: string; color: string }[]): string {
+function legend(series: { name: string; color: string; dashed?: boolean }[]): string {
   return series
     .map((s, i) => {
       const x = M.left + 8 + i * 170
-      return `<rect x="${x}" y="${M.top - 18}" width="12" height="12" fill="${s.color}"/><text x="${x + 17}" y="${M.top - 8}" font-size="12">${esc(s.name)}</text>`
+      const mark =
+        s.dashed === undefined
+          ? `<rect x="${x}" y="${M.top - 18}" width="12" height="12" fill="${s.color}"/>`
+          : `<line x1="${x - 6}" x2="${x + 12}" y1="${M.top - 12}" y2="${M.top - 12}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`
+      return `${mark}<text x="${x + 17}" y="${M.top - 8}" font-size="12">${esc(s.name)}</text>`
     })
     .join('')
 }
@@ -103,11 +107,12 @@ function niceMax(v: number): number {
   return 10 * step
 }
 
-function niceTicks(lo: number, hi: number): number[] {
+function niceTicks(lo: number, hi: number, integers = false): number[] {
   const span = hi - lo || 1
   const raw = span / 5
   const mag = 10 ** Math.floor(Math.log10(raw))
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= 6)!
+  const steps = [1, 2, 2.5, 5, 10].map((m) => m * mag).filter((s) => !integers || (s >= 1 && Number.isInteger(s)))
+  const step = steps.find((s) => span / s <= 6) ?? Math.max(1, Math.ceil(raw))
   const out: number[] = []
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(6)))
   return out
