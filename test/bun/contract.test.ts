@@ -1,5 +1,5 @@
 /**
- * The port contract suites under `bun test`, against the Bun implementations (Bun.file reads)
+ * The port contract suites under `bun test`, against the Bun adapter's implementations
  * and the shared file ones running on Bun. Run with `npm run test:bun` (vitest skips test/bun).
  */
 import { describe, expect, it } from 'bun:test'
@@ -9,7 +9,7 @@ import { logStoreContract } from '../contract/log-store.contract.js'
 import { runHistoryContract } from '../contract/run-history.contract.js'
 import { stateStoreContract } from '../contract/state-store.contract.js'
 
-describe('Bun LogStore (Bun.file) + LogWriter, under Bun', () => {
+describe('Bun LogStore + LogWriter, under Bun', () => {
   logStoreContract({ it, expect, make: fileLog((file) => createBunLogStore(file, 5, { pollMs: 20 })) })
 })
 
