@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { writeState } from '../helpers/server.js'
 import {
   call,
   daemonPidsOf,
@@ -19,7 +20,6 @@ import {
   treeOf,
   waitFor,
   waitForFile,
-  type TestServer,
 } from './support.js'
 
 /** SIGKILLs whatever is left of an instance's tree at the end of the test (a killed daemon's orphans). */
@@ -34,26 +34,6 @@ function foreignProcess(): number {
   return child.pid!
 }
 
-/** A state.json as a daemon would leave it, naming `pid` under a made-up instance id. */
-function writeState(server: TestServer, pid: number, instanceId = 'made-up-instance-0000') {
-  mkdirSync(server.stateDir, { recursive: true })
-  const at = new Date().toISOString()
-  writeFileSync(
-    join(server.stateDir, 'state.json'),
-    JSON.stringify({
-      pid,
-      instance_id: instanceId,
-      runtime: 'node',
-      started_at: at,
-      schedule: { type: 'interval', interval_seconds: 60 },
-      run_immediately: true,
-      pipeline_file: server.pipelineFile,
-      next_run_at: at,
-      current_run: null,
-      stopping: null,
-    }),
-  )
-}
 
 describe('stale state', () => {
   it('reads not running, cleans the state, marks the run abandoned and starts again - daemon killed with SIGKILL', async () => {

@@ -86,26 +86,7 @@ export function readState(server: { stateDir: string }): { pid: number; instance
   }
 }
 
-/** A state.json as a daemon would leave it, naming `pid` under a made-up instance id. */
-export function writeState(server: TestServer, pid: number, extra: Record<string, unknown> = {}) {
-  mkdirSync(server.stateDir, { recursive: true })
-  const at = new Date().toISOString()
-  const state = {
-    pid,
-    instance_id: `made-up-${pid}-${Math.random().toString(16).slice(2)}`,
-    runtime: 'node',
-    started_at: at,
-    schedule: { type: 'interval', interval_seconds: 60 },
-    run_immediately: true,
-    pipeline_file: server.pipelineFile,
-    next_run_at: at,
-    current_run: null,
-    stopping: null,
-    ...extra,
-  }
-  writeFileSync(join(server.stateDir, 'state.json'), JSON.stringify(state))
-  return state
-}
+export { writeState } from '../helpers/server.js'
 
 export function logText(server: { logFile: string }): string {
   return safeRead(server.logFile)

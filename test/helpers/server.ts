@@ -151,3 +151,27 @@ export async function call(
   }
   return { status: res.status, body: parsed, text, headers: res.headers }
 }
+
+/**
+ * A state.json as a daemon would leave it, naming `pid` under a made-up instance id (or the one
+ * in `extra`): how tests plant stale, foreign or reused pids.
+ */
+export function writeState(server: { stateDir: string; pipelineFile: string }, pid: number, extra: Record<string, unknown> = {}) {
+  mkdirSync(server.stateDir, { recursive: true })
+  const at = new Date().toISOString()
+  const state = {
+    pid,
+    instance_id: `made-up-${pid}-${Math.random().toString(16).slice(2)}`,
+    runtime: 'node',
+    started_at: at,
+    schedule: { type: 'interval', interval_seconds: 60 },
+    run_immediately: true,
+    pipeline_file: server.pipelineFile,
+    next_run_at: at,
+    current_run: null,
+    stopping: null,
+    ...extra,
+  }
+  writeFileSync(join(server.stateDir, 'state.json'), JSON.stringify(state))
+  return state
+}
