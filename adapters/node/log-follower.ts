@@ -99,6 +99,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
    */
   async function rotatedAfter(old: number, since: number): Promise<FileHandle[]> {
     const newer: FileHandle[] = []
+    const seen = new Set<number>()
     for (let k = 1; k <= 1000; k++) {
       const h = await open(`${logFile}.${k}`, 'r').catch(() => null)
       if (!h) break
@@ -108,6 +109,12 @@ export function createLogFollower(logFile: string, pollMs = 200) {
         await h.close()
         break
       }
+      // A rotation during this scan shifts every file up one index: one already listed comes again.
+      if (seen.has(st.ino)) {
+        await h.close()
+        continue
+      }
+      seen.add(st.ino)
       newer.unshift(h)
     }
     return newer
