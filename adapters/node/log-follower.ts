@@ -95,41 +95,53 @@ export function createLogFollower(logFile: string, pollMs = 200) {
 
   /**
    * Handles on the rotated files (`.1`, `.2`, …) newer than the file with inode `old`, oldest
-   * first. Only files written since the last poll qualify, so a removed log never replays old ones.
+   * first, and on the current log. Only files written since the last poll qualify, so a removed
+   * log never replays old ones. The writer may rotate during the scan (shifting every file up one
+   * index): the scan is taken again until the current log kept its inode throughout.
    */
-  async function rotatedAfter(old: number, since: number): Promise<FileHandle[]> {
-    const newer: FileHandle[] = []
-    const seen = new Set<number>()
-    for (let k = 1; k <= 1000; k++) {
-      const h = await open(`${logFile}.${k}`, 'r').catch(() => null)
-      if (!h) break
-      const st = await h.stat()
-      // mtime has coarse granularity on some file systems: allow a second of slack.
-      if (st.ino === old || st.mtimeMs < since - 1000) {
-        await h.close()
-        break
+  async function snapshot(old: number, since: number): Promise<{ missed: FileHandle[]; current: FileHandle | null }> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await open(logFile, 'r').catch(() => null)
+      const currentIno = current ? (await current.stat()).ino : -1
+      const missed: FileHandle[] = []
+      const seen = new Set<number>([currentIno])
+      for (let k = 1; k <= 1000; k++) {
+        const h = await open(`${logFile}.${k}`, 'r').catch(() => null)
+        if (!h) break
+        const st = await h.stat()
+        // mtime has coarse granularity on some file systems: allow a second of slack.
+        if (st.ino === old || st.mtimeMs < since - 1000) {
+          await h.close()
+          break
+        }
+        if (seen.has(st.ino)) {
+          await h.close()
+          continue
+        }
+        seen.add(st.ino)
+        missed.unshift(h)
       }
-      // A rotation during this scan shifts every file up one index: one already listed comes again.
-      if (seen.has(st.ino)) {
-        await h.close()
-        continue
-      }
-      seen.add(st.ino)
-      newer.unshift(h)
+      const after = await stat(logFile).then((st) => st.ino).catch(() => -1)
+      if (after === currentIno || attempt >= 20) return { missed, current }
+      await Promise.all([...missed, ...(current ? [current] : [])].map((h) => h.close()))
     }
-    return newer
   }
 
-  /** Streams the rotated files newer than the last file read (`lastIno`), oldest first. */
-  async function readMissed(since: number) {
-    for (const missed of await rotatedAfter(lastIno, since)) {
-      fh = missed
+  /** Streams the rotated files newer than the last file read (`lastIno`), oldest first, then opens the current log. */
+  async function readMissedThenOpen(since: number) {
+    const { missed, current } = await snapshot(lastIno, since)
+    for (const h of missed) {
+      fh = h
       ino = (await fh.stat()).ino
       pos = 0
       carry = Buffer.alloc(0)
       await readTo((await fh.stat()).size)
       await closeCurrent()
     }
+    fh = current
+    ino = current ? (await current.stat()).ino : -1
+    pos = 0
+    carry = Buffer.alloc(0)
   }
 
   async function poll() {
@@ -143,20 +155,14 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     }
     if (!fh && st) {
       // The log appeared since the last poll: it may already have rotated into files never opened.
-      await readMissed(since)
-      await openCurrent()
-      pos = 0
-      carry = Buffer.alloc(0)
+      await readMissedThenOpen(since)
     }
     if (fh && (!st || st.ino !== ino)) {
       // Rotated (or removed): finish the old file through our handle, then move to the new one.
       await readTo((await fh.stat()).size)
       await closeCurrent()
       // Several rotations between two polls: the files rotated after ours were never opened.
-      await readMissed(since)
-      pos = 0
-      carry = Buffer.alloc(0)
-      if (st) await openCurrent()
+      await readMissedThenOpen(since)
     } else if (fh && st && st.size < pos) {
       pos = 0
       carry = Buffer.alloc(0)
