@@ -4,41 +4,29 @@ import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { refuseCrossSite, requireToken } from './auth.js'
 import { ApiError, ConfigError, errorBody } from './errors.js'
-import type { CronController, LogStore, RunHistory } from './ports.js'
+import type { AppDeps, AppOptions } from './app-deps.js'
+import { singlePipeline } from './control/catalog.js'
 import { routeGroup } from './route-kit.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { cronRoutes } from './routes/cron.js'
-import type { DocsAssets } from './docs/assets.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
 import { logRoutes } from './routes/logs.js'
-import { monitoringRoutes } from './routes/monitoring.js'
+import { deadManRoutes, metricsRoutes } from './routes/monitoring.js'
+import { pipelineListRoutes } from './routes/pipelines.js'
 import { runRoutes } from './routes/runs.js'
+import { defaultScope, namedScope, type PipelineScope } from './routes/scope.js'
 
-export interface AppOptions {
-  controller: CronController
-  logs: LogStore
-  runs: RunHistory
-  /** Smallest accepted `interval_seconds` (SPEC: 10; tests lower it). */
-  minIntervalSeconds?: number
-  /** With a token, `/api/*` and `/metrics` need `Authorization: Bearer <token>`. */
-  token?: string | null
-  /** A token that may use GET routes only. */
-  readToken?: string | null
-  /** Where a request came from, for the audit lines (the runtime adapter knows). */
-  clientAddress?: (c: Context) => string | undefined
-  /** Heartbeat period of the log stream (SPEC: 15 s; tests shorten it). */
-  heartbeatMs?: number
-  /** The Swagger UI / ReDoc files for `/docs` and `/redoc` (the runtime adapter reads them). */
-  docsAssets?: DocsAssets
-  /** Where unexpected errors go; the client only ever sees a generic 500. */
-  onUnexpectedError?: (err: unknown) => void
-}
+export type { AppDeps, AppOptions, AppSettings, SinglePipelineDeps } from './app-deps.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
-/** Builds the one Hono app that serves every route. Mount it anywhere: `parent.route('/cron', createApp(...))`. */
-export function createApp(options: AppOptions) {
+/**
+ * Builds the one Hono app that serves every route. Mount it anywhere: `parent.route('/cron', createApp(...))`.
+ * Give it `{ pipelines }` (many pipelines) or `{ controller, logs, runs }` (one, served as `default`).
+ */
+export function createApp(appOptions: AppOptions) {
+  const options: AppDeps = 'pipelines' in appOptions ? appOptions : { ...appOptions, pipelines: singlePipeline(appOptions) }
   const app = routeGroup()
   const report = options.onUnexpectedError ?? ((err) => console.error('pipeline-cron: unexpected error:', err))
 
@@ -96,14 +84,25 @@ export function createApp(options: AppOptions) {
     await next()
   })
 
+  const byDefault = defaultScope(options.pipelines)
+  const byName = namedScope(options.pipelines)
   return app
     .route('/', healthRoutes())
-    .route('/', cronRoutes(options))
-    .route('/', runRoutes(options))
-    .route('/', logRoutes(options))
-    .route('/', monitoringRoutes(options))
+    .route('/', pipelineListRoutes(options.pipelines))
+    .route('/', pipelineRoutes(byDefault, options))
+    .route('/', pipelineRoutes(byName, options))
+    .route('/', metricsRoutes(options))
     .route('/', docsRoutes(options, app))
     .route('/', dashboardRoutes(options))
+}
+
+/** Every route of one pipeline, under a scope's prefix. */
+function pipelineRoutes<P extends string>(scope: PipelineScope<P>, options: AppDeps) {
+  return routeGroup()
+    .route('/', cronRoutes(scope, options))
+    .route('/', runRoutes(scope))
+    .route('/', logRoutes(scope, options))
+    .route('/', deadManRoutes(scope))
 }
 
 export type AppType = ReturnType<typeof createApp>

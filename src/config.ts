@@ -4,8 +4,16 @@ import { ConfigError } from './errors.js'
 export interface Config {
   port: number
   host: string
-  /** Null: `./pipeline.json` if it exists, else the bundled example (the adapter decides). */
+  /** The pipeline named `default`. Null: `./pipeline.json` if it exists, else the bundled example (the adapter decides). */
   pipeline: string | null
+  /** A folder of pipelines: every `*.json` in it, named by its file stem. */
+  pipelinesDir: string | null
+  /** The pipeline `/api/cron/…` serves (else `default`, else the only one). */
+  defaultPipeline: string | null
+  /** Where the log of each pipeline but `default` goes (`<name>.log`). */
+  logDir: string
+  /** Start again, at server start, the pipelines that were started and never stopped. */
+  resume: boolean
   stateDir: string
   logFile: string
   token: string | null
@@ -24,6 +32,8 @@ interface Setting {
   env: string
   key: keyof Config
   parse: (raw: string, where: string) => Config[keyof Config]
+  /** A switch: `--flag` alone sets `value`. */
+  switchValue?: Config[keyof Config]
 }
 
 const int = (min: number, max: number) => (raw: string, where: string) => {
@@ -31,6 +41,15 @@ const int = (min: number, max: number) => (raw: string, where: string) => {
   const n = Number(raw)
   if (n < min || n > max) throw new ConfigError(`${where}: expected an integer from ${min} to ${max}, got ${n}`)
   return n
+}
+const bool = (raw: string, where: string) => {
+  if (/^(1|true|yes)$/i.test(raw.trim())) return true
+  if (/^(0|false|no)$/i.test(raw.trim())) return false
+  throw new ConfigError(`${where}: expected true or false, got "${raw}"`)
+}
+const pipelineName = (raw: string, where: string) => {
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(raw)) throw new ConfigError(`${where}: "${raw}" is not a pipeline name (lower-case letters, digits, - and _, at most 64)`)
+  return raw
 }
 const text = (raw: string, where: string) => {
   if (raw.trim() === '') throw new ConfigError(`${where}: must not be empty`)
@@ -41,8 +60,11 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'port', env: 'PORT', key: 'port', parse: int(0, 65535) },
   { flag: 'host', env: 'HOST', key: 'host', parse: text },
   { flag: 'pipeline', env: 'PIPELINE_FILE', key: 'pipeline', parse: text },
+  { flag: 'pipelines', env: 'PIPELINES_DIR', key: 'pipelinesDir', parse: text },
+  { flag: 'default-pipeline', env: 'DEFAULT_PIPELINE', key: 'defaultPipeline', parse: pipelineName },
   { flag: 'state-dir', env: 'STATE_DIR', key: 'stateDir', parse: text },
   { flag: 'log-file', env: 'LOG_FILE', key: 'logFile', parse: text },
+  { flag: 'log-dir', env: 'LOG_DIR', key: 'logDir', parse: text },
   { flag: 'token', env: 'CRON_API_TOKEN', key: 'token', parse: text },
   { flag: 'read-token', env: 'CRON_API_READ_TOKEN', key: 'readToken', parse: text },
   { flag: 'min-interval', env: 'MIN_INTERVAL_SECONDS', key: 'minIntervalSeconds', parse: int(1, 86_400) },
@@ -50,12 +72,17 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'log-keep', env: 'LOG_KEEP', key: 'logKeep', parse: int(0, 100) },
   { flag: 'stop-grace', env: 'STOP_GRACE_SECONDS', key: 'stopGraceSeconds', parse: int(0, 3600) },
   { flag: 'runs-keep', env: 'RUNS_KEEP', key: 'runsKeep', parse: int(10, 1_000_000) },
+  { flag: 'no-resume', env: 'NO_RESUME', key: 'resume', parse: (raw, where) => !bool(raw, where), switchValue: false },
 ]
 
 export const DEFAULTS: Config = {
   port: 8000,
   host: '127.0.0.1',
   pipeline: null,
+  pipelinesDir: null,
+  defaultPipeline: null,
+  logDir: './logs',
+  resume: true,
   stateDir: './.pipeline-cron',
   logFile: './pipeline_execution.log',
   token: null,
@@ -77,14 +104,19 @@ export function resolveConfig(args: readonly string[], env: Record<string, strin
   for (const s of SETTINGS) {
     const fromFlag = flags.get(s.flag)
     const fromEnv = env[s.env]
-    if (fromFlag !== undefined) Object.assign(config, { [s.key]: s.parse(fromFlag, `--${s.flag}`) })
+    if (fromFlag === SWITCH) Object.assign(config, { [s.key]: s.switchValue })
+    else if (fromFlag !== undefined) Object.assign(config, { [s.key]: s.parse(fromFlag, `--${s.flag}`) })
     else if (fromEnv !== undefined && fromEnv !== '') Object.assign(config, { [s.key]: s.parse(fromEnv, s.env) })
   }
   return config
 }
 
+// What a switch (a flag without a value, such as --no-resume) reads as.
+const SWITCH = '\0switch'
+
 function parseFlags(args: readonly string[]): Map<string, string> {
   const known = new Set(SETTINGS.map((s) => s.flag))
+  const switches = new Set(SETTINGS.filter((s) => s.switchValue !== undefined).map((s) => s.flag))
   const out = new Map<string, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
@@ -93,6 +125,7 @@ function parseFlags(args: readonly string[]): Map<string, string> {
     const name = m[1]!
     if (!known.has(name)) throw new ConfigError(`unknown flag --${name}; known flags: ${[...known].map((k) => `--${k}`).join(', ')}`)
     let value = m[2]
+    if (value === undefined && switches.has(name)) value = SWITCH
     if (value === undefined) {
       value = args[i + 1]
       if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${name}: expected a value`)

@@ -3,7 +3,8 @@
  * Plain types only, so Node, Bun, in-memory fakes (and later a distributed backend) fit.
  */
 import type { Schedule } from './schedule.js'
-import type { CurrentRun, DaemonStatus, RunRecord } from './schemas.js'
+import type { DaemonSettings } from './daemon/protocol.js'
+import type { DaemonStatus, RunRecord } from './schemas.js'
 
 export type { Schedule } from './schedule.js'
 export type { CurrentRun, DaemonStatus, LastRun, RunRecord, RunStatus, StepRecord } from './schemas.js'
@@ -17,7 +18,7 @@ export interface StartRequest {
   runImmediately: boolean
 }
 
-export type StartResult = { ok: true; pid: number; schedule: Schedule } | { ok: false; reason: 'already_running'; pid: number }
+export type StartResult = { ok: true; pid: number } | { ok: false; reason: 'already_running'; pid: number }
 
 export type StopMode = 'cancel' | 'drain'
 
@@ -26,15 +27,20 @@ export type StopResult =
   | { ok: false; reason: 'not_running' }
 
 export type RunNowResult =
-  | { ok: true; runId: string | null }
+  | { ok: true; runId: string }
   | { ok: false; reason: 'not_running' | 'busy'; detail: string }
 
-/** Starts, stops and inspects the daemon. Start and stop are serialised across processes. */
+export type PauseResult = { ok: true } | { ok: false; reason: 'not_running' | 'conflict'; detail: string }
+
+/** Starts, stops, pauses and inspects one pipeline's schedule. Start and stop are serialised across processes. */
 export interface CronController {
   start(req: StartRequest): Promise<StartResult>
   stop(mode: StopMode): Promise<StopResult>
   status(): Promise<DaemonStatus>
+  /** Starts a run now; resolves with its id once it has started. */
   runNow(): Promise<RunNowResult>
+  pause(): Promise<PauseResult>
+  resume(): Promise<PauseResult>
 }
 
 /** Reads and clears the pipeline log. */
@@ -71,36 +77,6 @@ export interface RunHistory {
 // Primitives the controller and the daemon are built on.
 // ---------------------------------------------------------------------------------------------
 
-/** What STATE_DIR/state.json holds while a daemon runs. */
-export interface DaemonState {
-  pid: number
-  instance_id: string
-  runtime: string
-  started_at: string
-  schedule: Schedule
-  run_immediately: boolean
-  pipeline_file: string
-  next_run_at: string | null
-  current_run: CurrentRun | null
-  stopping: StopMode | null
-}
-
-export type StateRead = { state: DaemonState | null } | { state: null; corrupt: string }
-
-export interface StateStore {
-  /** Runs `fn` holding the cross-process lock; waits up to `waitMs`, then throws LockTimeoutError. */
-  withLock<T>(fn: () => Promise<T>, waitMs?: number): Promise<T>
-  read(): Promise<StateRead>
-  /** Creates the state only when none exists (atomic); false when another daemon's state is there. */
-  create(state: DaemonState): Promise<boolean>
-  /** Replaces the state atomically (temp file, then rename). */
-  write(state: DaemonState): Promise<void>
-  /** Removes the state if it still belongs to `instanceId`. */
-  remove(instanceId: string): Promise<void>
-  /** Moves an unreadable state file aside, keeping it for inspection; returns where to. */
-  quarantine(): Promise<string | null>
-}
-
 export class LockTimeoutError extends Error {
   constructor(message = 'another start or stop is in progress; try again') {
     super(message)
@@ -108,7 +84,7 @@ export class LockTimeoutError extends Error {
   }
 }
 
-export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGQUIT' | 'SIGUSR2' | 'SIGINT'
+export type Signal = 'SIGTERM' | 'SIGKILL' | 'SIGSTOP' | 'SIGINT'
 
 /** Process-table access. Nothing here signals a pid that was not checked by the caller. */
 export interface ProcessControl {
@@ -130,8 +106,9 @@ export interface LaunchedDaemon {
   exited: Promise<{ code: number | null; stderr: string }>
 }
 
+/** Spawns the daemon detached (its own session), so it outlives the API server. */
 export interface DaemonLauncher {
-  launch(opts: { instanceId: string; schedule: Schedule; runImmediately: boolean }): Promise<LaunchedDaemon>
+  launch(settings: DaemonSettings): Promise<LaunchedDaemon>
 }
 
 export interface SpawnRequest {
@@ -156,5 +133,53 @@ export interface ProcessRunner {
 /** The daemon's side of the log: appends and rotates. Synchronous so lines keep their order. */
 export interface LogWriter {
   append(text: string): void
+  /** Opens the log file again (after an external rotation or deletion: SIGHUP). */
+  reopen(): void
   close(): void
+}
+
+// ---------------------------------------------------------------------------------------------
+// The control channel between the API server and the daemon, and what they keep on disk.
+// ---------------------------------------------------------------------------------------------
+
+/** One connection carrying JSON messages, one per line. */
+export interface Connection {
+  send(message: string): void
+  close(): void
+  /** The messages as they arrive; ends when the connection closes. */
+  readonly messages: AsyncIterable<string>
+}
+
+export interface Listener {
+  close(): Promise<void>
+  /** Binds again when the socket's path no longer names our socket (someone removed it). */
+  rebindIfLost(): Promise<boolean>
+}
+
+/** The daemon listens, API servers connect (a Unix socket in STATE_DIR). */
+export interface ControlChannel {
+  listen(onConnection: (connection: Connection) => void): Promise<Listener>
+  /** A connection to the daemon, or null when none listens. */
+  connect(): Promise<Connection | null>
+}
+
+/**
+ * A small JSON file per purpose, written atomically (temp file, then rename) and never followed
+ * through a symlink: desired.json, state.json, daemon.json.
+ */
+export interface JsonFile<T> {
+  /** `null` when there is no file; `corrupt` when it is not a valid `T`. */
+  read(): Promise<{ value: T | null } | { value: null; corrupt: string }>
+  write(value: T): Promise<void>
+  /** Creates the file only when none exists (atomic); false when one is there. */
+  create(value: T): Promise<boolean>
+  remove(): Promise<void>
+  /** Moves an unreadable file aside, keeping it for inspection; returns where to. */
+  quarantine(): Promise<string | null>
+}
+
+/** A lock across processes (a lock file in STATE_DIR): start, stop, pause and resume hold it. */
+export interface Lock {
+  /** Runs `fn` holding the lock; waits up to `waitMs`, then throws LockTimeoutError. */
+  withLock<T>(fn: () => Promise<T>, waitMs?: number): Promise<T>
 }

@@ -1,6 +1,7 @@
 import { formatLine, LineSplitter, logTimestamp, RUN_STARTED, runFinishedLine, runIdLine, STDERR_MARK } from './log-line.js'
 import type { Pipeline, PipelineStep } from './pipeline.js'
 import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
+import { INSTANCE_ENV } from './ports.js'
 
 export interface RunOptions {
   id: string
@@ -12,8 +13,10 @@ export interface RunOptions {
   pipelineDir: string
   runner: ProcessRunner
   log: LogWriter
-  /** Environment every step starts from (the daemon's own, plus the instance marker). */
+  /** Environment every step starts from (the daemon's own). */
   baseEnv: Record<string, string>
+  /** The daemon's variables (the instance marker, the run id): set last, so a step's `env` cannot replace them. */
+  ownEnv: Record<string, string>
   /** Aborting cancels the run: the current step's group gets SIGTERM, then SIGKILL after `graceMs`. */
   signal: AbortSignal
   graceMs: number
@@ -22,7 +25,20 @@ export interface RunOptions {
   now?: () => Date
 }
 
-/** SPEC section 4: a timed-out step gets SIGTERM, then SIGKILL this much later. */
+/**
+ * The variables every step gets from the daemon: the tree's marker, which pipeline, which run,
+ * and the tick it is for (empty for a manual run).
+ */
+export function daemonVariables(o: { instanceId: string; pipeline: string; runId: string; scheduledAt: Date | null }): Record<string, string> {
+  return {
+    [INSTANCE_ENV]: o.instanceId,
+    PIPELINE_CRON_PIPELINE: o.pipeline,
+    PIPELINE_CRON_RUN_ID: o.runId,
+    PIPELINE_CRON_SCHEDULED_AT: o.scheduledAt?.toISOString() ?? '',
+  }
+}
+
+/** A timed-out step gets SIGTERM, then SIGKILL this much later. */
 export const TIMEOUT_KILL_DELAY_MS = 5000
 
 /** Runs the steps in order, logging every line, and returns the finished run record. */
@@ -97,7 +113,7 @@ function describeOutcome(r: StepRecord): string {
 }
 
 async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, now: () => Date): Promise<StepRecord> {
-  const env = { ...opts.baseEnv, ...step.env }
+  const env = { ...opts.baseEnv, ...step.env, ...opts.ownEnv }
   const argv = typeof step.run === 'string' ? ['/bin/sh', '-c', step.run] : step.run
   const cwd = resolveCwd(opts.pipelineDir, step.cwd)
   const out = new LineSplitter()

@@ -9,6 +9,8 @@ export type Schedule =
 export interface Ticker {
   /** The first fire time strictly after `after`. Null when a cron expression never fires again. */
   next(after: Date): Date | null
+  /** Up to `count` fire times at or before `at`, newest first (an interval's go back to t0 only). */
+  previous(at: Date, count: number): Date[]
 }
 
 export function createTicker(schedule: Schedule, t0: Date): Ticker {
@@ -21,10 +23,19 @@ export function createTicker(schedule: Schedule, t0: Date): Ticker {
         const k = Math.floor((after.getTime() - origin) / step) + 1
         return new Date(origin + Math.max(k, 1) * step)
       },
+      previous(at, count) {
+        const out: Date[] = []
+        for (let k = Math.floor((at.getTime() - origin) / step); k >= 0 && out.length < count; k--) out.push(new Date(origin + k * step))
+        return out
+      },
     }
   }
   const cron = compileCron(schedule.cron, schedule.timezone)
-  return { next: (after) => cron.nextRun(after) }
+  return {
+    next: (after) => cron.nextRun(after),
+    // croner's previousRuns is strictly before its reference: nudge it so a tick at `at` counts.
+    previous: (at, count) => cron.previousRuns(count, new Date(at.getTime() + 1)),
+  }
 }
 
 /** The next `count` fire times after `after`. */

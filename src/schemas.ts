@@ -85,6 +85,7 @@ export const statusSchema = z
     is_running: z.boolean(),
     pid: z.number().int().nullable(),
     message: z.string(),
+    paused: z.boolean().openapi({ description: 'Scheduled runs are skipped (recorded `skipped`, reason `paused`) until resumed' }),
     schedule: scheduleSchema.nullable(),
     started_at: timestamp.nullable(),
     next_run_at: timestamp.nullable(),
@@ -97,6 +98,7 @@ export const statusSchema = z
       is_running: true,
       pid: 12345,
       message: 'Daemon is running (PID: 12345)',
+      paused: false,
       schedule: { type: 'interval', interval_seconds: 60 },
       started_at: '2025-12-26T10:30:45.123Z',
       next_run_at: '2025-12-26T10:31:45.123Z',
@@ -105,6 +107,22 @@ export const statusSchema = z
       last_run: null,
     },
   })
+
+export const pipelineSummarySchema = z
+  .object({
+    name: z.string(),
+    steps: z.number().int().nullable().openapi({ description: 'Steps in the pipeline file; null when the file is not valid' }),
+    error: z.string().nullable().openapi({ description: 'Why the pipeline file cannot be used, or null' }),
+    is_running: z.boolean(),
+    paused: z.boolean(),
+    schedule: scheduleSchema.nullable(),
+    next_run_at: timestamp.nullable(),
+    current_run: currentRunSchema.nullable(),
+    last_run: lastRunSchema.nullable(),
+  })
+  .openapi('PipelineSummary')
+
+export const pipelinesSchema = z.object({ pipelines: z.array(pipelineSummarySchema) }).openapi('Pipelines')
 
 export const logsSchema = z
   .object({ logs: z.string(), line_count: z.number().int() })
@@ -199,3 +217,4 @@ export type RunStatus = z.infer<typeof runStatusSchema>
 export type CurrentRun = z.infer<typeof currentRunSchema>
 export type LastRun = z.infer<typeof lastRunSchema>
 export type DaemonStatus = z.infer<typeof statusSchema>
+export type PipelineSummary = z.infer<typeof pipelineSummarySchema>

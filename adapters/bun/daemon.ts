@@ -1,5 +1,5 @@
-/** The Bun daemon entry, spawned detached by the Bun server's start. */
-import { daemonEntry } from '../node/daemon-process.js'
+/** The Bun daemon entry, spawned detached by the Bun server. */
+import { daemonEntry } from '../posix/daemon-process.js'
 import { bunProcessRunner } from './process-runner.js'
 
-daemonEntry('bun', bunProcessRunner)
+daemonEntry(bunProcessRunner)

@@ -2,23 +2,25 @@ import type { Context } from 'hono'
 import { getConnInfo } from 'hono/bun'
 import { fileURLToPath } from 'node:url'
 import type { Config } from '../../src/config.js'
-import { wireDeps, type NodeDeps } from '../node/deps.js'
 import { createNodeDocsAssets } from '../node/docs-assets.js'
-import { createBunLauncher } from './launcher.js'
-import { createBunLogStore } from './log-store.js'
+import { createFileLogStore } from '../node/log-store.js'
+import { createDaemonLauncher } from '../posix/launcher.js'
+import { wireLocalDeps, type LocalDeps } from '../posix/local-deps.js'
+import { bunSpawnDetached } from './launcher.js'
 
-/** Bun's ports: the shared state/runs/`/proc` pieces, with Bun.spawn and Bun.file where they help. */
-export function createDeps(config: Config): NodeDeps {
-  const deps = wireDeps(config, {
-    launcher: createBunLauncher,
-    logs: (file, keep) => createBunLogStore(file, keep),
+/** Bun's ports: the shared files, socket and /proc pieces, with Bun.spawn for the daemon and its steps. */
+export function createDeps(config: Config): LocalDeps {
+  const deps = wireLocalDeps(config, {
+    runtime: 'bun',
     // The daemon started from the Bun server runs under Bun too.
-    execPath: process.execPath,
-    daemonScript: fileURLToPath(new URL('./daemon.ts', import.meta.url)),
+    launcher: () => createDaemonLauncher({ execPath: process.execPath, daemonScript: fileURLToPath(new URL('./daemon.ts', import.meta.url)), spawnDetached: bunSpawnDetached }),
+    // Whole-file reads stay on node:fs streams: Bun 1.4.5's Bun.file().stream() never yields to the
+    // event loop while it is read (a 50 MB GET /api/cron/logs held /health for 0.7-2.5 s; BENCHMARKS.md).
+    logs: (file, keep) => createFileLogStore(file, keep),
     clientAddress: bunClientAddress,
   })
   // The docs assets are plain files found through node's resolver, which Bun implements.
-  return { ...deps, docsAssets: createNodeDocsAssets() }
+  return Object.assign(deps, { docsAssets: createNodeDocsAssets() })
 }
 
 function bunClientAddress(c: Context): string | undefined {

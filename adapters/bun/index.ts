@@ -1,5 +1,4 @@
 export { createDeps } from './deps.js'
 export { serve } from './serve.js'
-export { createBunLogStore } from './log-store.js'
 export { bunProcessRunner } from './process-runner.js'
-export { createBunLauncher } from './launcher.js'
+export { bunSpawnDetached } from './launcher.js'

@@ -1,29 +1,8 @@
-import { closeSync, openSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import type { DaemonLauncher } from '../../src/ports.js'
-import { INSTANCE_ENV } from '../../src/ports.js'
-import { daemonArgv, type LauncherOptions } from '../node/launcher.js'
+import type { SpawnDetached } from '../posix/launcher.js'
 
-/** Spawns the daemon under Bun (Bun.spawn, detached: its own session), so it outlives the server. */
-export function createBunLauncher(o: LauncherOptions): DaemonLauncher {
-  return {
-    async launch({ instanceId, schedule, runImmediately }) {
-      await mkdir(o.stateDir, { recursive: true })
-      const errFile = join(o.stateDir, 'daemon.stderr')
-      const errFd = openSync(errFile, 'w')
-      const child = Bun.spawn({
-        cmd: [o.execPath, ...daemonArgv(o, instanceId, schedule, runImmediately)],
-        detached: true,
-        stdin: 'ignore',
-        stdout: 'ignore',
-        stderr: errFd,
-        env: { ...process.env, [INSTANCE_ENV]: instanceId },
-      })
-      closeSync(errFd)
-      child.unref()
-      const exited = child.exited.then(async (code) => ({ code, stderr: await Bun.file(errFile).text().catch(() => '') }))
-      return { pid: child.pid, exited }
-    },
-  }
+/** Bun's way to start the daemon: Bun.spawn, detached (its own session), not waited for. */
+export const bunSpawnDetached: SpawnDetached = (argv, env, stderrFd) => {
+  const child = Bun.spawn({ cmd: argv, detached: true, stdin: 'ignore', stdout: 'ignore', stderr: stderrFd, env })
+  child.unref()
+  return { pid: child.pid, exited: child.exited }
 }

@@ -1,5 +1,5 @@
-/** The Node daemon entry (dist/daemon.js), spawned detached by the API's start. */
-import { daemonEntry } from './daemon-process.js'
+/** The Node daemon entry (dist/daemon.js), spawned detached by an API server. */
+import { daemonEntry } from '../posix/daemon-process.js'
 import { childProcessRunner } from './process-runner.js'
 
-daemonEntry('node', childProcessRunner)
+daemonEntry(childProcessRunner)

@@ -1,68 +1,19 @@
 import { spawn } from 'node:child_process'
-import { existsSync, openSync, closeSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { DaemonLauncher } from '../../src/ports.js'
-import type { Schedule } from '../../src/schedule.js'
-import { INSTANCE_ENV } from '../../src/ports.js'
+import type { SpawnDetached } from '../posix/launcher.js'
 
-export interface LauncherOptions {
-  /** The runtime binary and the daemon entry script it runs. */
-  execPath: string
-  daemonScript: string
-  stateDir: string
-  logFile: string
-  pipelineFile: string
-  logMaxBytes: number
-  logKeep: number
-  graceMs: number
-  runsKeep: number
-}
-
-/**
- * Spawns the daemon detached, in its own process group and session, so it outlives the API
- * server. Its instance id rides on the command line (`--instance=<id>`) for identity checks,
- * and in the environment, which every step inherits, for the tree sweep.
- */
-export function createLauncher(o: LauncherOptions): DaemonLauncher {
-  return {
-    async launch({ instanceId, schedule, runImmediately }) {
-      await mkdir(o.stateDir, { recursive: true })
-      const errFile = join(o.stateDir, 'daemon.stderr')
-      const errFd = openSync(errFile, 'w')
-      const args = daemonArgv(o, instanceId, schedule, runImmediately)
-      const child = spawn(o.execPath, args, {
-        detached: true,
-        stdio: ['ignore', 'ignore', errFd],
-        env: { ...process.env, [INSTANCE_ENV]: instanceId },
-      })
-      closeSync(errFd)
-      const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        child.once('error', (err) => resolve({ code: null, stderr: err.message }))
-        child.once('exit', async (code) => resolve({ code, stderr: await readFile(errFile, 'utf8').catch(() => '') }))
-      })
-      child.unref()
-      return { pid: child.pid ?? -1, exited }
-    },
-  }
-}
-
-/** The daemon's command line; `--instance=<id>` is what identity checks look for. */
-export function daemonArgv(o: LauncherOptions, instanceId: string, schedule: Schedule, runImmediately: boolean): string[] {
-  return [
-    o.daemonScript,
-    `--instance=${instanceId}`,
-    `--state-dir=${o.stateDir}`,
-    `--log-file=${o.logFile}`,
-    `--pipeline=${o.pipelineFile}`,
-    `--schedule=${JSON.stringify(schedule)}`,
-    `--run-immediately=${runImmediately ? 1 : 0}`,
-    `--log-max-bytes=${o.logMaxBytes}`,
-    `--log-keep=${o.logKeep}`,
-    `--grace-ms=${o.graceMs}`,
-    `--runs-keep=${o.runsKeep}`,
-  ]
+/** Node's way to start the daemon: child_process.spawn, detached (setsid), not waited for. */
+export const spawnDetached: SpawnDetached = (argv, env, stderrFd) => {
+  const [cmd, ...args] = argv
+  const child = spawn(cmd!, args, { detached: true, stdio: ['ignore', 'ignore', stderrFd], env })
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null))
+    child.once('exit', (code) => resolve(code))
+  })
+  child.unref()
+  return { pid: child.pid ?? -1, exited }
 }
 
 /** dist/daemon.js next to this bundle, or the built one when running from the source tree. */

@@ -49,6 +49,12 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
         dropped += Buffer.byteLength(text)
       }
     },
+    reopen() {
+      if (closed) return
+      closeSync(fd)
+      fd = openSync(logFile, 'a')
+      approx = fstatSync(fd).size
+    },
     close() {
       if (closed) return
       closed = true

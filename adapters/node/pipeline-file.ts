@@ -17,11 +17,17 @@ export function packageRoot(): string {
   return dir
 }
 
-/** `--pipeline` if given, else `./pipeline.json` if it exists, else the bundled example. */
-export function resolvePipelinePath(configured: string | null, cwd = process.cwd()): string {
+/**
+ * `--pipeline` if given, else `./pipeline.json` if it exists, else the bundled example (or null
+ * when `bundled` is false: a folder of pipelines does not get the example added to it).
+ */
+export function resolvePipelinePath(configured: string | null, cwd?: string): string
+export function resolvePipelinePath(configured: string | null, cwd: string, options: { bundled: false }): string | null
+export function resolvePipelinePath(configured: string | null, cwd = process.cwd(), options: { bundled?: boolean } = {}): string | null {
   if (configured) return resolve(cwd, configured)
   const local = resolve(cwd, 'pipeline.json')
   if (existsSync(local)) return local
+  if (options.bundled === false) return null
   return resolve(packageRoot(), 'examples', 'pipeline.json')
 }
 

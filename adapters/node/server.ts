@@ -1,12 +1,10 @@
 import { getRequestListener, RequestError } from '@hono/node-server'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
-import { isLoopback } from '../../src/config.js'
 import { errorBody } from '../../src/errors.js'
+import { prepareServer, urlHost } from '../posix/startup.js'
 import { createDeps } from './deps.js'
-import { loadPipeline } from './pipeline-file.js'
 
 export interface RunningServer {
   url: string
@@ -15,17 +13,15 @@ export interface RunningServer {
 }
 
 /**
- * Validates the pipeline file, then serves the app. Throws a ConfigError (one line) for a bad
+ * Checks the pipeline files, then serves the app. Throws a ConfigError (one line) for a bad
  * pipeline file, and the listen error for a port that cannot be bound.
  */
 export async function serve(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
-  const deps = createDeps(config)
-  const pipeline = await loadPipeline(deps.pipelineFile)
-  const app = createApp(deps)
+  const { app, deps, banner } = await prepareServer(config, createDeps(config))
   // Not @hono/node-server's serve(): it passes no errorHandler, so a request whose URL cannot be
   // built (`OPTIONS *`, a bad absolute URL) got a bare 400. A request without Host (HTTP/1.0
   // tools) is served on the configured host, as serve() did, instead of Node's bare 400.
-  const hostname = config.host.includes(':') ? `[${config.host}]` : config.host
+  const hostname = urlHost(config.host)
   const listener = getRequestListener(app.fetch, { hostname, errorHandler: answerRequestError })
   const server = createServer({ requireHostHeader: false }, listener)
   server.on('clientError', answerClientError)
@@ -42,14 +38,14 @@ export async function serve(config: Config, log: (line: string) => void = consol
   })
   const { port } = server.address() as AddressInfo
   const url = `http://${hostname}:${port}`
-  log(`pipeline-cron listening on ${url} (pipeline: ${deps.pipelineFile}, ${pipeline.steps.length} steps; state: ${config.stateDir})`)
-  if (!isLoopback(config.host) && !config.token) {
-    log(`WARNING: listening on ${config.host} without a token: anyone who can reach this port can run the pipeline. Set --token or CRON_API_TOKEN.`)
-  }
+  for (const line of banner(url, 'node')) log(line)
   return {
     url,
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      deps.close()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
   }
 }
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi'
-import type { AppOptions } from '../app.js'
+import type { AppSettings } from '../app-deps.js'
 import { ApiError } from '../errors.js'
 import type { Schedule } from '../schedule.js'
 import { describeSchedule } from '../schedule.js'
@@ -13,52 +13,77 @@ import {
   successSchema,
 } from '../schemas.js'
 import { audit } from './audit.js'
+import type { PipelineScope } from './scope.js'
 
-
-export function cronRoutes(o: AppOptions) {
-  const minInterval = o.minIntervalSeconds ?? 10
+/** start, stop, status, run-now, pause and resume of one pipeline's schedule. */
+export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: Pick<AppSettings, 'minIntervalSeconds' | 'clientAddress'>) {
+  const minInterval = settings.minIntervalSeconds ?? 10
   const startBody = startBodySchema(minInterval)
+  const params = scope.params ? { params: scope.params } : {}
 
   const start = createRoute({
     method: 'post',
-    path: '/api/cron/start',
+    path: `${scope.prefix}/start`,
     tags: ['daemon'],
-    summary: 'Start the pipeline daemon',
+    summary: 'Start the pipeline on a schedule',
     description: `Every \`interval_seconds\` (an integer >= ${minInterval}; 120 when the body is empty), or on a \`cron\` expression in an optional \`timezone\`.`,
-    request: { body: { content: { 'application/json': { schema: startBody } }, required: false } },
+    request: { ...params, body: { content: { 'application/json': { schema: startBody } }, required: false } },
     responses: {
       200: jsonResponse(successSchema, 'Started'),
-      ...errorResponses(400, 401, 409, 413, 415, 500, 503),
+      ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503),
     },
   })
 
   const stop = createRoute({
     method: 'post',
-    path: '/api/cron/stop',
+    path: `${scope.prefix}/stop`,
     tags: ['daemon'],
-    summary: 'Stop the daemon gracefully',
-    request: { body: { content: { 'application/json': { schema: stopBodySchema } }, required: false } },
-    responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 409, 413, 415, 500, 503) },
+    summary: 'Stop the pipeline gracefully',
+    request: { ...params, body: { content: { 'application/json': { schema: stopBodySchema } }, required: false } },
+    responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503) },
   })
 
   const status = createRoute({
     method: 'get',
-    path: '/api/cron/status',
+    path: `${scope.prefix}/status`,
     tags: ['daemon'],
-    summary: 'Daemon status, schedule, current and last run',
-    responses: { 200: jsonResponse(statusSchema, 'Status'), ...errorResponses(401, 500) },
+    summary: 'Status: schedule, next run, current and last run',
+    request: { ...params },
+    responses: { 200: jsonResponse(statusSchema, 'Status'), ...errorResponses(401, 404, 500) },
   })
 
   const runNow = createRoute({
     method: 'post',
-    path: '/api/cron/run',
+    path: `${scope.prefix}/run`,
     tags: ['runs'],
     summary: 'Run the pipeline now, in the running daemon',
-    responses: { 200: jsonResponse(runNowResultSchema, 'Run started'), ...errorResponses(401, 409, 500) },
+    request: { ...params },
+    responses: { 200: jsonResponse(runNowResultSchema, 'Run started'), ...errorResponses(401, 404, 409, 500, 503) },
   })
+
+  const pause = createRoute({
+    method: 'post',
+    path: `${scope.prefix}/pause`,
+    tags: ['daemon'],
+    summary: 'Pause: keep the schedule, skip scheduled runs (recorded `skipped`, reason `paused`)',
+    request: { ...params },
+    responses: { 200: jsonResponse(successSchema, 'Paused'), ...errorResponses(401, 404, 409, 500, 503) },
+  })
+
+  const resume = createRoute({
+    method: 'post',
+    path: `${scope.prefix}/resume`,
+    tags: ['daemon'],
+    summary: 'Resume a paused pipeline',
+    request: { ...params },
+    responses: { 200: jsonResponse(successSchema, 'Resumed'), ...errorResponses(401, 404, 409, 500, 503) },
+  })
+
+  const ok = (message: string) => ({ success: true as const, message, timestamp: new Date().toISOString() })
 
   return routeGroup()
     .openapi(start, async (c) => {
+      const pipeline = await scope.resolve(c)
       const body = c.req.valid('json')
       const schedule: Schedule =
         body.cron !== undefined
@@ -66,42 +91,39 @@ export function cronRoutes(o: AppOptions) {
           : { type: 'interval', interval_seconds: body.interval_seconds ?? 120 }
       // Interval schedules run at start unless told not to; cron schedules wait for their time.
       const runImmediately = body.run_immediately ?? schedule.type === 'interval'
-      const result = await o.controller.start({ schedule, runImmediately })
+      const result = await pipeline.controller.start({ schedule, runImmediately })
       if (!result.ok) throw new ApiError(409, `Daemon is already running (PID: ${result.pid})`)
-      await audit(o, c, `started the daemon with ${describeSchedule(schedule)} (PID: ${result.pid})`)
-      return c.json(
-        {
-          success: true as const,
-          message: `Daemon started successfully with ${describeSchedule(schedule)} (PID: ${result.pid})`,
-          timestamp: new Date().toISOString(),
-        },
-        200,
-      )
+      await audit(pipeline, settings, c, `started the daemon with ${describeSchedule(schedule)} (PID: ${result.pid})`)
+      return c.json(ok(`Daemon started successfully with ${describeSchedule(schedule)} (PID: ${result.pid})`), 200)
     })
     .openapi(stop, async (c) => {
+      const pipeline = await scope.resolve(c)
       const mode = c.req.valid('json').mode ?? 'cancel'
-      const result = await o.controller.stop(mode)
+      const result = await pipeline.controller.stop(mode)
       if (!result.ok) throw new ApiError(409, 'Daemon is not running')
-      await audit(o, c, `stopped the daemon (PID: ${result.pid}, mode: ${mode})`)
-      return c.json(
-        {
-          success: true as const,
-          message: 'Daemon stopped successfully',
-          timestamp: new Date().toISOString(),
-          survivors: result.survivors,
-          forced: result.forced,
-        },
-        200,
-      )
+      await audit(pipeline, settings, c, `stopped the daemon (PID: ${result.pid}, mode: ${mode})`)
+      return c.json({ ...ok('Daemon stopped successfully'), survivors: result.survivors, forced: result.forced }, 200)
     })
-    .openapi(status, async (c) => c.json(await o.controller.status(), 200))
+    .openapi(status, async (c) => c.json(await (await scope.resolve(c)).controller.status(), 200))
     .openapi(runNow, async (c) => {
-      const result = await o.controller.runNow()
+      const pipeline = await scope.resolve(c)
+      const result = await pipeline.controller.runNow()
       if (!result.ok) throw new ApiError(409, result.detail)
-      await audit(o, c, `triggered a manual run${result.runId ? ` (${result.runId})` : ''}`)
-      return c.json(
-        { success: true as const, message: 'Run started', timestamp: new Date().toISOString(), run_id: result.runId },
-        200,
-      )
+      await audit(pipeline, settings, c, `triggered a manual run (${result.runId})`)
+      return c.json({ ...ok('Run started'), run_id: result.runId }, 200)
+    })
+    .openapi(pause, async (c) => {
+      const pipeline = await scope.resolve(c)
+      const result = await pipeline.controller.pause()
+      if (!result.ok) throw new ApiError(409, result.detail)
+      await audit(pipeline, settings, c, 'paused the pipeline')
+      return c.json(ok('Pipeline paused: scheduled runs are skipped until it is resumed'), 200)
+    })
+    .openapi(resume, async (c) => {
+      const pipeline = await scope.resolve(c)
+      const result = await pipeline.controller.resume()
+      if (!result.ok) throw new ApiError(409, result.detail)
+      await audit(pipeline, settings, c, 'resumed the pipeline')
+      return c.json(ok('Pipeline resumed'), 200)
     })
 }

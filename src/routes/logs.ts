@@ -1,88 +1,94 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
-import type { AppOptions } from '../app.js'
+import type { AppSettings } from '../app-deps.js'
 import { countLines } from '../log-line.js'
 import { errorResponses, routeGroup } from '../route-kit.js'
 import { linesQuerySchema, logsSchema, successSchema } from '../schemas.js'
 import { audit } from './audit.js'
+import type { PipelineScope } from './scope.js'
 
-const logs = createRoute({
-  method: 'get',
-  path: '/api/cron/logs',
-  tags: ['logs'],
-  summary: 'All lines of the current log file, or the last `lines`',
-  request: { query: linesQuerySchema },
-  responses: {
-    200: { description: 'The log', content: { 'application/json': { schema: logsSchema } } },
-    ...errorResponses(400, 401, 500),
-  },
-})
-
-const tail = createRoute({
-  method: 'get',
-  path: '/api/cron/logs/tail',
-  tags: ['logs'],
-  summary: 'The last `lines` lines (default 50), as plain text',
-  request: { query: linesQuerySchema },
-  responses: {
-    200: {
-      description: 'The last lines',
-      content: { 'text/plain': { schema: z.string().openapi({ example: '[2025-12-26 10:30:45] [1/5] Running exotel_api...\n' }) } },
+/** The log of one pipeline: read, tail, follow live, clear. */
+export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: Pick<AppSettings, 'heartbeatMs' | 'clientAddress'>) {
+  const heartbeatMs = settings.heartbeatMs ?? 15_000
+  const params = scope.params ? { params: scope.params } : {}
+  const logs = createRoute({
+    method: 'get',
+    path: `${scope.prefix}/logs`,
+    tags: ['logs'],
+    summary: 'All lines of the current log file, or the last `lines`',
+    request: { ...params, query: linesQuerySchema },
+    responses: {
+      200: { description: 'The log', content: { 'application/json': { schema: logsSchema } } },
+      ...errorResponses(400, 401, 404, 500),
     },
-    ...errorResponses(400, 401, 500),
-  },
-})
+  })
 
-const clear = createRoute({
-  method: 'delete',
-  path: '/api/cron/logs',
-  tags: ['logs'],
-  summary: 'Clear the log',
-  responses: {
-    200: { description: 'Cleared', content: { 'application/json': { schema: successSchema } } },
-    ...errorResponses(401, 500),
-  },
-})
+  const tail = createRoute({
+    method: 'get',
+    path: `${scope.prefix}/logs/tail`,
+    tags: ['logs'],
+    summary: 'The last `lines` lines (default 50), as plain text',
+    request: { ...params, query: linesQuerySchema },
+    responses: {
+      200: {
+        description: 'The last lines',
+        content: { 'text/plain': { schema: z.string().openapi({ example: '[2025-12-26 10:30:45] [1/5] Running exotel_api...\n' }) } },
+      },
+      ...errorResponses(400, 401, 404, 500),
+    },
+  })
 
-const stream = createRoute({
-  method: 'get',
-  path: '/api/cron/logs/stream',
-  tags: ['logs'],
-  summary: 'Live log (Server-Sent Events): the last `lines` lines (default 50), then each new line',
-  description:
-    'Each message\'s `data` is one log line. `event: clear` says the log was cleared. A `:` comment is sent as a heartbeat every 15 s. Survives rotation; ends when the client goes.',
-  request: { query: linesQuerySchema },
-  responses: {
-    200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
-    ...errorResponses(400, 401),
-  },
-})
+  const clear = createRoute({
+    method: 'delete',
+    path: `${scope.prefix}/logs`,
+    tags: ['logs'],
+    summary: 'Clear the log',
+    responses: {
+      200: { description: 'Cleared', content: { 'application/json': { schema: successSchema } } },
+      ...errorResponses(401, 404, 500),
+    },
+  })
 
-export function logRoutes(o: AppOptions) {
-  const heartbeatMs = o.heartbeatMs ?? 15_000
+  const stream = createRoute({
+    method: 'get',
+    path: `${scope.prefix}/logs/stream`,
+    tags: ['logs'],
+    summary: 'Live log (Server-Sent Events): the last `lines` lines (default 50), then each new line',
+    description:
+      'Each message\'s `data` is one log line. `event: clear` says the log was cleared. A `:` comment is sent as a heartbeat every 15 s. Survives rotation; ends when the client goes.',
+    request: { ...params, query: linesQuerySchema },
+    responses: {
+      200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      ...errorResponses(400, 401, 404),
+    },
+  })
+
   return routeGroup()
     .openapi(logs, async (c) => {
+      const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
       if (lines !== undefined) {
-        const text = await o.logs.tail(lines)
+        const text = await pipeline.logs.tail(lines)
         return c.json({ logs: text, line_count: countLines(text) }, 200)
       }
       // The whole file is streamed as JSON, so a big log never sits in memory twice.
       c.header('Content-Type', 'application/json; charset=utf-8')
-      return c.body(wholeLogAsJson(o.logs.readAll()), 200) as never
+      return c.body(wholeLogAsJson(pipeline.logs.readAll()), 200) as never
     })
     .openapi(tail, async (c) => {
+      const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
-      return c.text(await o.logs.tail(lines ?? 50), 200)
+      return c.text(await pipeline.logs.tail(lines ?? 50), 200)
     })
-    .openapi(stream, (c) => {
+    .openapi(stream, async (c) => {
+      const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
       return streamSSE(c, async (sse) => {
         const abort = new AbortController()
         sse.onAbort(() => abort.abort())
         let heartbeat: ReturnType<typeof setInterval> | undefined
         try {
-          for await (const event of o.logs.follow(lines ?? 50, abort.signal)) {
+          for await (const event of pipeline.logs.follow(lines ?? 50, abort.signal)) {
             // Sent with the history, i.e. once the subscription is live: a client that saw it
             // cannot miss a line written afterwards. Heartbeats start after it.
             if (!heartbeat) {
@@ -101,8 +107,9 @@ export function logRoutes(o: AppOptions) {
       }) as never
     })
     .openapi(clear, async (c) => {
-      await o.logs.clear()
-      await audit(o, c, 'cleared the logs')
+      const pipeline = await scope.resolve(c)
+      await pipeline.logs.clear()
+      await audit(pipeline, settings, c, 'cleared the logs')
       return c.json({ success: true as const, message: 'Logs cleared successfully', timestamp: new Date().toISOString() }, 200)
     })
 }

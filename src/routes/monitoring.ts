@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { AppOptions } from '../app.js'
-import { assessHealth } from '../deadman.js'
+import type { AppDeps } from '../app-deps.js'
+import { checkRecentSuccess } from '../dead-man-check.js'
 import { ApiError } from '../errors.js'
 import { renderMetrics } from '../metrics.js'
 import { errorResponses, routeGroup } from '../route-kit.js'
+import type { PipelineScope } from './scope.js'
 
+// Enough history for the run counts and the last success of a busy pipeline, read from memory.
 const RUNS_FOR_METRICS = 1000
 
 const healthQuery = z.object({
@@ -17,59 +19,62 @@ const healthQuery = z.object({
     .openapi({ param: { name: 'max_age_seconds', in: 'query' }, type: 'integer', minimum: 1 }),
 })
 
-const deadman = createRoute({
-  method: 'get',
-  path: '/api/cron/health',
-  tags: ['monitoring'],
-  summary: 'Dead-man check for an uptime monitor',
-  description: '200 while the daemon runs and the last success is recent (two schedule periods, or `max_age_seconds`); 503 with the reason otherwise.',
-  request: { query: healthQuery },
-  responses: {
-    200: {
-      description: 'Healthy',
-      content: {
-        'application/json': {
-          schema: z.object({
-            status: z.literal('ok'),
-            reason: z.string(),
-            last_success_at: z.string().nullable(),
-            max_age_seconds: z.number().nullable(),
-            timestamp: z.string(),
-          }),
-        },
-      },
-    },
-    ...errorResponses(400, 401, 503),
-  },
+const healthyBody = z.object({
+  status: z.literal('ok'),
+  reason: z.string(),
+  last_success_at: z.string().nullable(),
+  max_age_seconds: z.number().nullable(),
+  expected_since: z.string().nullable(),
+  timestamp: z.string(),
 })
+
+/** The dead-man check of one pipeline. */
+export function deadManRoutes<P extends string>(scope: PipelineScope<P>) {
+  const deadMan = createRoute({
+    method: 'get',
+    path: `${scope.prefix}/health`,
+    tags: ['monitoring'],
+    summary: 'Dead-man check for an uptime monitor',
+    description:
+      '200 while the pipeline runs and its last success came after the schedule\'s second-to-last fire time (or within `max_age_seconds`); 503 with the reason otherwise.',
+    request: { ...(scope.params ? { params: scope.params } : {}), query: healthQuery },
+    responses: {
+      200: { description: 'Healthy', content: { 'application/json': { schema: healthyBody } } },
+      ...errorResponses(400, 401, 404, 503),
+    },
+  })
+  return routeGroup().openapi(deadMan, async (c) => {
+    const pipeline = await scope.resolve(c)
+    const { max_age_seconds } = c.req.valid('query')
+    const [status, runs] = await Promise.all([pipeline.controller.status(), pipeline.runs.list(200)])
+    const { healthy, ...verdict } = checkRecentSuccess(status, runs, new Date(), max_age_seconds)
+    if (!healthy) throw new ApiError(503, verdict.reason)
+    return c.json({ status: 'ok' as const, ...verdict, timestamp: new Date().toISOString() }, 200)
+  })
+}
 
 const metrics = createRoute({
   method: 'get',
   path: '/metrics',
   tags: ['monitoring'],
-  summary: 'Prometheus metrics',
+  summary: 'Prometheus metrics of every pipeline (label `pipeline`)',
   responses: {
     200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
     ...errorResponses(401, 500),
   },
 })
 
-export function monitoringRoutes(o: AppOptions) {
-  return routeGroup()
-    .openapi(deadman, async (c) => {
-      const { max_age_seconds } = c.req.valid('query')
-      const [status, runs] = await Promise.all([o.controller.status(), o.runs.list(200)])
-      const health = assessHealth(status, runs, new Date(), max_age_seconds)
-      if (!health.healthy) throw new ApiError(503, health.reason)
-      return c.json({ status: 'ok' as const, ...withoutFlag(health), timestamp: new Date().toISOString() }, 200)
-    })
-    .openapi(metrics, async (c) => {
-      const [status, runs] = await Promise.all([o.controller.status(), o.runs.list(RUNS_FOR_METRICS)])
-      return c.text(renderMetrics(status, runs), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
-    })
-}
-
-function withoutFlag(h: ReturnType<typeof assessHealth>) {
-  const { healthy: _healthy, ...rest } = h
-  return rest
+/** `/metrics`: every pipeline's series. */
+export function metricsRoutes(deps: Pick<AppDeps, 'pipelines' | 'daemonMetrics'>) {
+  return routeGroup().openapi(metrics, async (c) => {
+    const summaries = await deps.pipelines.list()
+    const pipelines = await Promise.all(
+      summaries.map(async ({ name }) => {
+        const handle = (await deps.pipelines.get(name))!
+        const [status, runs] = await Promise.all([handle.controller.status(), handle.runs.list(RUNS_FOR_METRICS)])
+        return { name, status, runs }
+      }),
+    )
+    return c.text(renderMetrics(pipelines, deps.daemonMetrics?.()), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' })
+  })
 }

@@ -1,8 +1,8 @@
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { DEFAULTS } from '../../../src/config.js'
-import { newRunId } from '../../../src/daemon.js'
-import { INSTANCE_ENV, type LogWriter, type RunStatus } from '../../../src/ports.js'
-import { runPipeline } from '../../../src/run-pipeline.js'
+import { newRunId } from '../../../src/daemon/run-id.js'
+import type { LogWriter, RunStatus } from '../../../src/ports.js'
+import { daemonVariables, runPipeline } from '../../../src/run-pipeline.js'
 import { createFileLogWriter } from '../log-writer.js'
 import { loadPipeline, resolvePipelinePath } from '../pipeline-file.js'
 import { childProcessRunner } from '../process-runner.js'
@@ -17,6 +17,9 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
       process.stdout.write(text)
       file?.append(text)
     },
+    reopen() {
+      file?.reopen()
+    },
     close() {
       file?.close()
     },
@@ -27,10 +30,11 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
   process.once('SIGINT', cancel)
   process.once('SIGTERM', cancel)
   const at = new Date()
-  const instanceId = `run-once-${newRunId(at)}`
+  const id = newRunId(at)
+  const instanceId = `run-once-${id}`
   try {
     const run = await runPipeline({
-      id: newRunId(at),
+      id,
       instanceId,
       trigger: 'manual',
       scheduledAt: null,
@@ -38,8 +42,9 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
       pipelineDir: dirname(pipelineFile),
       runner: childProcessRunner,
       log,
-      // The instance marker tags the steps' whole tree, as in a daemon.
-      baseEnv: { ...(process.env as Record<string, string>), [INSTANCE_ENV]: instanceId },
+      baseEnv: process.env as Record<string, string>,
+      // The instance marker tags the steps' whole tree, as in a daemon; the run id is this run's.
+      ownEnv: daemonVariables({ instanceId, pipeline: pipelineName(pipelineFile), runId: id, scheduledAt: null }),
       signal: abort.signal,
       graceMs: o.stopGrace * 1000,
     })
@@ -49,4 +54,9 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
     process.off('SIGINT', cancel)
     process.off('SIGTERM', cancel)
   }
+}
+
+/** The pipeline's name as a folder of pipelines would give it: the file's stem. */
+function pipelineName(file: string): string {
+  return basename(file, '.json')
 }

@@ -15,6 +15,10 @@ const HELP: Record<string, [value: string, text: string, shownDefault?: string]>
   'log-keep': ['n', 'rotated log files kept (.1 … .n)'],
   'stop-grace': ['seconds', 'SIGTERM → SIGKILL grace when a run is cancelled'],
   'runs-keep': ['n', 'run records kept in the history'],
+  pipelines: ['dir', 'a folder of pipelines: every *.json, named by its file stem', 'none'],
+  'default-pipeline': ['name', 'the pipeline /api/cron/… serves', 'default, else the only one'],
+  'log-dir': ['dir', 'where <name>.log of each pipeline (but default) goes'],
+  'no-resume': ['', 'do not start again the pipelines that were running when the server last stopped', 'resume'],
 }
 
 /** `serve`: the HTTP API on the configured pipeline (the default command). */
@@ -24,14 +28,20 @@ export function serveCommand(): Command {
     const [value, text, shownDefault] = HELP[s.flag] ?? ['value', s.flag]
     const fallback = shownDefault ?? String(DEFAULTS[s.key] ?? 'none')
     // No commander default or env here: resolveConfig applies them, so flags still win over env.
-    cmd.addOption(new Option(`--${s.flag} <${value}>`, `${text} (env: ${s.env}, default: ${fallback})`))
+    const takes = s.switchValue === undefined ? ` <${value}>` : ''
+    cmd.addOption(new Option(`--${s.flag}${takes}`, `${text} (env: ${s.env}, default: ${fallback})`))
   }
   cmd.addHelpText('after', '\nThe daemon keeps running when the server stops; `pipeline-cron stop` (or POST /api/cron/stop) ends it.')
-  cmd.action(async (opts: Record<string, string | undefined>) => {
+  cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
     const args: string[] = []
     for (const s of SETTINGS) {
+      // commander reads a `--no-x` switch as `x: false`.
+      if (s.switchValue !== undefined) {
+        if (opts[camel(s.flag.replace(/^no-/, ''))] === false) args.push(`--${s.flag}`)
+        continue
+      }
       const given = opts[camel(s.flag)]
-      if (given !== undefined) args.push(`--${s.flag}`, given)
+      if (typeof given === 'string') args.push(`--${s.flag}`, given)
     }
     const config = resolveConfig(args, process.env)
     // Loaded here, not at the top: the client commands start faster without the server's modules.

@@ -1,0 +1,109 @@
+/**
+ * The daemon process body, shared by the Node and Bun entries: spawned detached by an API
+ * server, it runs every started pipeline of its state dir until the last one stops. SIGTERM
+ * stops them all without changing what should run (a shutdown of the host: they come back
+ * after it); SIGHUP reopens the log files (after an external rotation).
+ */
+import { randomUUID } from 'node:crypto'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseDaemonArgv } from '../../src/daemon/argv.js'
+import type { DaemonSettings, DesiredState, PipelineLive } from '../../src/daemon/protocol.js'
+import { daemonClaimSchema, desiredStateSchema, pipelineStateFileSchema } from '../../src/daemon/protocol.js'
+import { createScheduler } from '../../src/daemon/scheduler.js'
+import { createSupervisor } from '../../src/daemon/supervisor.js'
+import { reconcilePipeline } from '../../src/control/reconcile.js'
+import type { LogWriter, ProcessRunner } from '../../src/ports.js'
+import { INSTANCE_ENV } from '../../src/ports.js'
+import { createFileLogWriter } from '../node/log-writer.js'
+import { loadPipeline } from '../node/pipeline-file.js'
+import { procfs } from '../node/process-control.js'
+import { createFileRunHistory } from '../node/run-history.js'
+import { createControlSocket } from './control-socket.js'
+import { createJsonFile } from './json-file.js'
+import { controlSocketPath, daemonClaimPath, desiredPath, pipelinesDir, runsDir, statePath } from './state-paths.js'
+
+export async function runDaemonProcess(argv: readonly string[], runner: ProcessRunner): Promise<void> {
+  const settings = parseDaemonArgv(argv)
+  const writers = new Set<LogWriter>()
+  const report = (line: string) => process.stderr.write(`[${new Date().toISOString()}] ${line}\n`)
+  // Steps inherit the daemon's environment; the daemon itself carries no pipeline's marker.
+  const env = { ...process.env } as Record<string, string>
+  delete env[INSTANCE_ENV]
+
+  const supervisor = createSupervisor({
+    settings,
+    pid: process.pid,
+    channel: createControlSocket(controlSocketPath(settings.state_dir)),
+    claim: createJsonFile(daemonClaimPath(settings.state_dir), daemonClaimSchema),
+    isLiveDaemon: async (claim) => (await procfs.identify(claim.pid, claim.instance_id)) === 'ours',
+    desiredStates: () => readDesiredStates(settings.state_dir),
+    reconcile: (desired) =>
+      reconcilePipeline(
+        { state: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema), runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep), procs: procfs },
+        'the daemon died during the run',
+      ).then(() => undefined),
+    openPipeline: async (desired, onChange) => openPipeline(settings, desired, onChange, { runner, env, writers }),
+    report,
+  })
+
+  process.on('SIGTERM', () => void supervisor.shutdown('SIGTERM'))
+  process.on('SIGINT', () => void supervisor.shutdown('SIGINT'))
+  process.on('SIGHUP', () => writers.forEach((writer) => writer.reopen()))
+  process.on('unhandledRejection', (err) => report(`daemon error: ${String(err)}`))
+
+  if (!(await supervisor.start())) {
+    process.stderr.write('another daemon already holds this state dir\n')
+    process.exit(1)
+  }
+  await supervisor.done
+  process.exit(0)
+}
+
+async function openPipeline(
+  settings: DaemonSettings,
+  desired: DesiredState,
+  onChange: (live: PipelineLive) => void,
+  parts: { runner: ProcessRunner; env: Record<string, string>; writers: Set<LogWriter> },
+) {
+  const pipeline = await loadPipeline(desired.home.file)
+  const log = createFileLogWriter(desired.home.log_file, settings.log_max_bytes, settings.log_keep)
+  parts.writers.add(log)
+  const scheduler = createScheduler({
+    desired,
+    instanceId: randomUUID(),
+    daemon: { pid: process.pid, instanceId: settings.instance_id, runtime: settings.runtime },
+    pipeline,
+    runner: parts.runner,
+    procs: procfs,
+    log: { append: (text) => log.append(text), reopen: () => log.reopen(), close: () => (parts.writers.delete(log), log.close()) },
+    runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
+    stateFile: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),
+    env: parts.env,
+    graceMs: settings.grace_ms,
+    drainTimeoutMs: settings.drain_timeout_ms,
+    onChange,
+  })
+  return scheduler
+}
+
+/** Every desired.json of the state dir: the `default` pipeline's at its root, the others' below pipelines/. */
+export async function readDesiredStates(stateDir: string): Promise<DesiredState[]> {
+  const dirs = [stateDir]
+  const below = pipelinesDir(stateDir)
+  if (existsSync(below)) for (const name of readdirSync(below)) dirs.push(join(below, name))
+  const found: DesiredState[] = []
+  for (const dir of dirs) {
+    const read = await createJsonFile(desiredPath(dir), desiredStateSchema).read().catch(() => null)
+    if (read?.value) found.push(read.value)
+  }
+  return found
+}
+
+/** Entry helper: runs the daemon and turns a start-up failure into one stderr line and exit 1. */
+export function daemonEntry(runner: ProcessRunner) {
+  runDaemonProcess(process.argv.slice(2), runner).catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,88 @@
+/**
+ * The pipelines an app serves: their definitions (from files, kept current by the adapter) and,
+ * for each, the ports its routes use. `/api/cron/…` serves the default pipeline;
+ * `/api/pipelines/{name}/…` any of them.
+ */
+import type { CronController, LogStore, RunHistory } from '../ports.js'
+import type { PipelineSummary } from '../schemas.js'
+
+/** A pipeline as its file defines it: how many steps, or why the file is not valid. */
+export interface PipelineDefinition {
+  name: string
+  file: string
+  steps: number | null
+  error: string | null
+}
+
+/** Where the definitions come from (a pipeline file and a folder of them, watched). */
+export interface PipelineSource {
+  /** Every pipeline known now, sorted by name. */
+  list(): Promise<PipelineDefinition[]>
+}
+
+/** What the routes of one pipeline talk to. */
+export interface PipelineHandle {
+  name: string
+  controller: CronController
+  logs: LogStore
+  runs: RunHistory
+}
+
+export interface PipelineCatalog {
+  /** Every pipeline with its state, sorted by name. */
+  list(): Promise<PipelineSummary[]>
+  /** The ports of one pipeline; null for a name no file defines (nor a running pipeline). */
+  get(name: string): Promise<PipelineHandle | null>
+  /** The pipeline `/api/cron/…` serves; null when there are several and none is the default. */
+  defaultName(): string | null
+}
+
+export interface CatalogOptions {
+  source: PipelineSource
+  /** Builds the ports of one pipeline; called once per name, the result is kept. */
+  open: (definition: PipelineDefinition) => PipelineHandle
+  defaultName: string | null
+}
+
+export function createCatalog(options: CatalogOptions): PipelineCatalog {
+  const handles = new Map<string, PipelineHandle>()
+  const handleOf = (definition: PipelineDefinition) => {
+    let handle = handles.get(definition.name)
+    if (!handle) handles.set(definition.name, (handle = options.open(definition)))
+    return handle
+  }
+
+  return {
+    defaultName: () => options.defaultName,
+    async get(name) {
+      const known = handles.get(name)
+      if (known) return known
+      const definition = (await options.source.list()).find((d) => d.name === name)
+      return definition ? handleOf(definition) : null
+    },
+    async list() {
+      const definitions = await options.source.list()
+      // A pipeline whose file was removed while it runs stays listed until it is stopped.
+      const names = new Set(definitions.map((d) => d.name))
+      const gone = [...handles.values()].filter((h) => !names.has(h.name))
+      const rows = await Promise.all([
+        ...definitions.map(async (definition) => summary(handleOf(definition), definition.steps, definition.error)),
+        ...gone.map(async (handle) => summary(handle, null, 'the pipeline file was removed')),
+      ])
+      return rows.filter((row): row is PipelineSummary => row !== null).sort((a, b) => a.name.localeCompare(b.name))
+    },
+  }
+}
+
+/** A single pipeline's ports as a catalog (embedding with `createApp({ controller, logs, runs })`). */
+export function singlePipeline(handle: Omit<PipelineHandle, 'name'> & { name?: string }): PipelineCatalog {
+  const named: PipelineHandle = { ...handle, name: handle.name ?? 'default' }
+  return createCatalog({ source: { list: async () => [{ name: named.name, file: '', steps: null, error: null }] }, open: () => named, defaultName: named.name })
+}
+
+async function summary(handle: PipelineHandle, steps: number | null, error: string | null): Promise<PipelineSummary | null> {
+  const status = await handle.controller.status()
+  if (error === 'the pipeline file was removed' && !status.is_running) return null
+  const { is_running, paused, schedule, next_run_at, current_run, last_run } = status
+  return { name: handle.name, steps, error, is_running, paused, schedule, next_run_at, current_run, last_run }
+}

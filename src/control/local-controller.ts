@@ -1,0 +1,216 @@
+/**
+ * One pipeline's CronController in the local mode: start, stop, pause and resume write the
+ * pipeline's desired state under the lock and ask the daemon over the control channel; status is
+ * answered from the state the daemon pushes. A pid is signalled only after /proc says it is ours.
+ */
+import { ApiError } from '../errors.js'
+import type { CronController, DaemonStatus, JsonFile, LastRun, Lock, ProcessControl, RunHistory, StopMode } from '../ports.js'
+import { LockTimeoutError } from '../ports.js'
+import type { DesiredState, PipelineHome, PipelineStateFile, Reply } from '../daemon/protocol.js'
+import { sweepTagged } from '../daemon/sweep.js'
+import { createTicker, nextRuns } from '../schedule.js'
+import type { DaemonLink } from './daemon-link.js'
+import type { Keeper } from './keeper.js'
+import { abandonRunning, reconcilePipeline } from './reconcile.js'
+
+export interface LocalControllerOptions {
+  home: PipelineHome
+  link: DaemonLink
+  keeper: Keeper
+  lock: Lock
+  procs: ProcessControl
+  desired: JsonFile<DesiredState>
+  state: JsonFile<PipelineStateFile>
+  runs: RunHistory
+  /** Reads and validates the pipeline file; throws a ConfigError with a one-line message. */
+  checkPipeline: () => Promise<void>
+  /** The daemon's grace for a cancelled step; a stop waits this long plus a slack. */
+  graceMs: number
+  drainTimeoutMs: number
+  /** How long run-now waits for the daemon to say which run it started. */
+  answerTimeoutMs?: number
+  now?: () => Date
+  sleep?: (ms: number) => Promise<void>
+}
+
+const STOP_SLACK_MS = 5000
+
+export function createLocalController(o: LocalControllerOptions): CronController {
+  const now = o.now ?? (() => new Date())
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const name = o.home.name
+  const answerTimeoutMs = o.answerTimeoutMs ?? 5000
+  // The last finished run while no daemon pushes it: read once, then kept current by the pushes.
+  let lastRunCache: { value: LastRun | null } | null = null
+  o.link.onChange((changed) => {
+    const live = o.link.live(name)
+    if ((changed === name || changed === null) && live) lastRunCache = { value: live.last_run }
+  })
+
+  async function locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await o.lock.withLock(fn)
+    } catch (err) {
+      if (err instanceof LockTimeoutError) throw new ApiError(503, `Busy: ${err.message}`)
+      if (err instanceof ApiError || !(err instanceof Error) || err.name === 'ConfigError') throw err
+      // e.g. "EROFS: read-only file system, open '/srv/state/lock'": the cause and the path.
+      throw new ApiError(500, `Could not ${what} the daemon: ${err.message}`)
+    }
+  }
+
+  /** What a dead daemon left of this pipeline is cleaned; true while a live daemon of ours holds it. */
+  async function cleanLeftovers(): Promise<boolean> {
+    const result = await reconcilePipeline({ state: o.state, runs: o.runs, procs: o.procs, now }, 'the daemon died during the run')
+    if (result === 'cleaned') lastRunCache = null
+    return result === 'live'
+  }
+
+  async function writeDesired(patch: Partial<DesiredState> & Pick<DesiredState, 'state'>) {
+    const read = await o.desired.read()
+    const base = read.value
+    if (!base && patch.state === 'stopped') return
+    await o.desired.write({ ...(base as DesiredState), ...patch, home: o.home, updated_at: now().toISOString() })
+  }
+
+  async function lastRun(): Promise<LastRun | null> {
+    if (!lastRunCache) {
+      const last = (await o.runs.list(50)).find((r) => r.status !== 'running' && r.status !== 'skipped')
+      lastRunCache = { value: last ? { id: last.id, status: last.status, started_at: last.started_at, finished_at: last.finished_at, duration_ms: last.duration_ms } : null }
+    }
+    return lastRunCache.value
+  }
+
+  /** The daemon did not answer a stop: kill it (it is checked to be ours), then this pipeline's tree. */
+  async function force(instanceId: string): Promise<number[]> {
+    const daemon = o.link.daemon()
+    if (daemon && (await o.procs.identify(daemon.pid, daemon.instance_id)) === 'ours') o.procs.signal(daemon.pid, 'SIGKILL')
+    const { killed, survivors } = await sweepTagged(o.procs, instanceId)
+    await o.state.remove().catch(() => undefined)
+    await abandonRunning({ runs: o.runs, now }, 'the daemon was killed after it did not stop in time')
+    lastRunCache = null
+    return [...killed, ...survivors]
+  }
+
+  async function waitForExit(pid: number, instanceId: string, ms: number) {
+    const deadline = now().getTime() + ms
+    while ((await o.procs.identify(pid, instanceId)) === 'ours' && now().getTime() < deadline) await sleep(20)
+  }
+
+  return {
+    start(request) {
+      return locked('start', async () => {
+        await o.link.connect(true)
+        const running = o.link.live(name)
+        if (running) return { ok: false, reason: 'already_running', pid: o.link.daemon()!.pid }
+        if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
+        await o.checkPipeline()
+        const daemon = await o.keeper.ensureDaemon()
+        // Taken once the daemon is up, so that the run at start and the ticks share one grid.
+        const at = now().toISOString()
+        const desired: DesiredState = { state: 'started', home: o.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at }
+        await o.desired.write(desired)
+        const reply = await o.link.ask({ op: 'start', desired }, 15_000)
+        if (reply?.ok) return { ok: true, pid: daemon.pid }
+        await writeDesired({ state: 'stopped' })
+        if (reply && reply.refusal === 'already_running') return { ok: false, reason: 'already_running', pid: daemon.pid }
+        throw new ApiError(500, `Daemon failed to start: ${reply ? reply.detail : 'the daemon did not answer'}`)
+      })
+    },
+
+    stop(mode: StopMode) {
+      return locked('stop', async () => {
+        await o.link.connect(true)
+        const live = o.link.live(name)
+        const daemon = o.link.daemon()
+        if (!live || !daemon) {
+          await cleanLeftovers()
+          await writeDesired({ state: 'stopped' })
+          return { ok: false, reason: 'not_running' }
+        }
+        await writeDesired({ state: 'stopped' })
+        const waitMs = (mode === 'drain' ? o.drainTimeoutMs : 0) + o.graceMs + STOP_SLACK_MS
+        const reply: Reply | null = await o.link.ask({ op: 'stop', pipeline: name, mode }, waitMs)
+        if (!reply?.ok) {
+          const survivors = await force(live.instance_id)
+          return { ok: true, pid: daemon.pid, survivors, forced: true }
+        }
+        // The daemon exits with its last pipeline: the answer waits for it to be gone.
+        if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
+        // Whatever of the tree is still alive now survived the daemon's own sweep.
+        const late = await sweepTagged(o.procs, live.instance_id)
+        const survivors = [...(reply.survivors ?? []), ...late.killed, ...late.survivors]
+        return { ok: true, pid: daemon.pid, survivors, forced: false }
+      })
+    },
+
+    async status(): Promise<DaemonStatus> {
+      // Another server may have started the daemon since we last looked.
+      await o.link.connect()
+      const live = o.link.live(name)
+      const daemon = o.link.daemon()
+      if (!live || !daemon) {
+        // Nothing of ours runs it: a state file left behind is stale (cleaned only under the lock,
+        // so a concurrent start is never undone). Without one, nothing is read but this file.
+        const seen = await o.state.read().catch(() => null)
+        if (seen && (seen.value || 'corrupt' in seen)) await o.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
+        const loop = o.keeper.crashLoop()
+        return {
+          is_running: false,
+          pid: null,
+          message: loop ? loop.detail : 'Daemon is not running',
+          paused: false,
+          schedule: null,
+          started_at: null,
+          next_run_at: null,
+          next_runs: [],
+          current_run: null,
+          last_run: await lastRun(),
+        }
+      }
+      const ticker = createTicker(live.schedule, new Date(live.anchor))
+      const upcoming = live.next_run_at ? nextRuns(ticker, new Date(Date.parse(live.next_run_at) - 1), 5) : []
+      const state = live.stopping ? 'stopping' : live.paused ? 'paused' : 'running'
+      return {
+        is_running: true,
+        pid: daemon.pid,
+        message: `Daemon is ${state} (PID: ${daemon.pid})`,
+        paused: live.paused,
+        schedule: live.schedule,
+        started_at: live.started_at,
+        next_run_at: live.next_run_at,
+        next_runs: upcoming.map((d) => d.toISOString()),
+        current_run: live.current_run,
+        last_run: live.last_run,
+      }
+    },
+
+    async runNow() {
+      await o.link.connect()
+      if (!o.link.live(name)) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
+      const reply = await o.link.ask({ op: 'run', pipeline: name }, answerTimeoutMs)
+      if (!reply) throw new ApiError(503, `The daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s; no run was started`)
+      if (reply.ok) return { ok: true, runId: reply.run_id! }
+      return { ok: false, reason: reply.refusal === 'not_running' ? 'not_running' : 'busy', detail: reply.detail }
+    },
+
+    pause() {
+      return toggle('pause', true)
+    },
+    resume() {
+      return toggle('resume', false)
+    },
+  }
+
+  function toggle(op: 'pause' | 'resume', paused: boolean) {
+    return locked(op, async () => {
+      await o.link.connect(true)
+      if (!o.link.live(name)) return { ok: false as const, reason: 'not_running' as const, detail: 'Daemon is not running' }
+      const reply = await o.link.ask({ op, pipeline: name }, answerTimeoutMs)
+      if (!reply) throw new ApiError(503, `The daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s`)
+      if (!reply.ok) return { ok: false as const, reason: 'conflict' as const, detail: reply.detail }
+      // Kept on disk, so a restarted daemon (or server) keeps the pipeline paused.
+      await writeDesired({ state: 'started', paused })
+      return { ok: true as const }
+    })
+  }
+}
