@@ -1,9 +1,9 @@
 /**
  * Identity: a state file naming a dead pid, a foreign pid or garbage reads as not running, is
- * cleaned, and is never signalled; an interrupted run ends up `abandoned`.
+ * cleaned, and is never signalled; a daemon killed mid-run is restarted, and its run ends up `abandoned`.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { writeState } from '../helpers/server.js'
@@ -36,7 +36,7 @@ function foreignProcess(): number {
 
 
 describe('stale state', () => {
-  it('reads not running, cleans the state, marks the run abandoned and starts again - daemon killed with SIGKILL', async () => {
+  it('restarts the daemon within 5 s with the same schedule, marks the cut-off run abandoned and ends its step - daemon killed with SIGKILL', async () => {
     const server = await serverWithPipeline((dir) => ({
       name: 'slow',
       steps: [{ name: 'nap', run: fixture('sleep.mjs', '60', join(dir, 'nap.pid')) }],
@@ -50,27 +50,29 @@ describe('stale state', () => {
     }, { what: 'the run to be recorded as running' })
 
     const pid = (await call(server.url, 'GET', '/api/cron/status')).body.pid as number
+    const killedAt = Date.now()
     process.kill(pid, 'SIGKILL')
     await waitFor(() => !isAlive(pid), { what: 'the daemon to die' })
 
-    const status = await call(server.url, 'GET', '/api/cron/status')
-    expect(status.status).toBe(200)
-    expect(status.body).toMatchObject({ is_running: false, pid: null })
-    await waitFor(() => !existsSync(join(server.stateDir, 'state.json')), { what: 'the stale state file to be cleaned' })
+    const back = await waitFor(async () => {
+      const status = (await call(server.url, 'GET', '/api/cron/status')).body
+      return status.is_running && status.pid !== pid ? status : null
+    }, { timeoutMs: 5000, what: 'the daemon to be restarted' })
+    expect(Date.now() - killedAt).toBeLessThan(5000)
+    // A killed daemon's pid is never reported as running; the schedule carries over.
+    expect(back).toMatchObject({ is_running: true, schedule: { type: 'interval', interval_seconds: 3600 } })
+    expect(daemonPidsOf(server.stateDir)).toEqual([back.pid])
 
     const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs
-    const same = runs.find((r: any) => r.id === running.id)
-    expect(same).toMatchObject({ status: 'abandoned' })
-    expect(runs.filter((r: any) => r.status === 'running')).toEqual([])
-
-    expectError(await call(server.url, 'POST', '/api/cron/stop'), 409)
-    const again = await startDaemon(server)
-    expect(again.pid).not.toBe(pid)
-    expect(daemonPidsOf(server.stateDir)).toEqual([again.pid])
-    // The dead daemon's step (it still carries the old instance's marker) does not run on
-    // beside the new daemon's runs.
+    expect(runs.find((r: any) => r.id === running.id)).toMatchObject({ status: 'abandoned', reason: 'the daemon died during the run' })
+    // The dead daemon's step (it still carries the old instance's marker) does not run on.
     await waitFor(() => !isAlive(napPid), { what: "the dead daemon's step to be ended" })
     expect(treeOf(instanceId)).toEqual([])
+    await waitFor(() => /resumed after restart/.test(readFileSync(server.logFile, 'utf8')), { what: 'the resume line' })
+
+    const stop = await call(server.url, 'POST', '/api/cron/stop')
+    expect(stop.status, stop.text).toBe(200)
+    expect(daemonPidsOf(server.stateDir)).toEqual([])
   })
 
   it('reads not running, starts a daemon and never signals the pid - state names a foreign live process', async () => {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { isAlive, killAll, pidsWithEnv } from './procs.js'
+import { daemonPidsOf, isAlive, killAll, pidsWithEnv } from './procs.js'
 import { waitFor } from './wait.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -117,14 +117,42 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   }
 }
 
-/** Kills the daemon recorded in `stateDir` (and its whole tree, found by its instance marker). */
+/**
+ * Kills the daemon of `stateDir` (found by `--state-dir=` on its command line) and every step of
+ * its pipelines (found by the instance markers in their state files and run records).
+ */
 export function killDaemonsOf(stateDir: string) {
+  killAll(daemonPidsOf(stateDir))
+  for (const id of instanceIdsOf(stateDir)) killAll(pidsWithEnv('PIPELINE_CRON_INSTANCE', id).filter(isAlive))
+}
+
+/** Every pipeline instance id a state dir mentions: its state files and run records, `default`'s and the others'. */
+function instanceIdsOf(stateDir: string): Set<string> {
+  const ids = new Set<string>()
+  const homes = [stateDir, ...safeList(join(stateDir, 'pipelines')).map((name) => join(stateDir, 'pipelines', name))]
+  for (const home of homes) {
+    for (const name of safeList(home)) {
+      if (!name.startsWith('state.json') && name !== 'runs.jsonl') continue
+      const text = safeReadText(join(home, name))
+      for (const m of text.matchAll(/"instance_id"\s*:\s*"([^"]+)"/g)) ids.add(m[1]!)
+    }
+  }
+  return ids
+}
+
+function safeList(dir: string): string[] {
   try {
-    const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { instance_id: string }
-    const pids = pidsWithEnv('PIPELINE_CRON_INSTANCE', state.instance_id)
-    killAll(pids.filter(isAlive))
+    return readdirSync(dir)
   } catch {
-    // no state: no daemon
+    return []
+  }
+}
+
+function safeReadText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
   }
 }
 
