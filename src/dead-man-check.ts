@@ -39,8 +39,12 @@ export function checkRecentSuccess(status: DaemonStatus, runs: RunRecord[], now:
   if (!expected || startedAt.getTime() >= expected.getTime()) {
     return verdict(true, 'Daemon started recently; no successful run is due yet', expected)
   }
-  const limit = maxAgeSeconds !== undefined ? `more than ${maxAgeSeconds}s` : `expected one since ${expected.toISOString()}`
-  const why = last_success_at ? `Last successful run was ${ageOf(last_success_at)}s ago (${limit})` : `No successful run (${limit})`
+  if (maxAgeSeconds !== undefined) {
+    const why = last_success_at ? `Last successful run was ${ageOf(last_success_at)}s ago (more than ${maxAgeSeconds}s)` : `No successful run in the last ${maxAgeSeconds}s`
+    return verdict(false, why, expected)
+  }
+  const since = `none since ${expected.toISOString()}, the tick before the last one`
+  const why = last_success_at ? `Last successful run was ${ageOf(last_success_at)}s ago (${since})` : `No successful run (${since})`
   return verdict(false, why, expected)
 }
 

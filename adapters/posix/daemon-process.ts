@@ -5,8 +5,8 @@
  * after it); SIGHUP reopens the log files (after an external rotation).
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync, statfsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { parseDaemonArgv } from '../../src/daemon/argv.js'
 import type { DaemonSettings, DesiredState, PipelineLive } from '../../src/daemon/protocol.js'
 import { daemonClaimSchema, desiredStateSchema, pipelineStateFileSchema } from '../../src/daemon/protocol.js'
@@ -68,6 +68,7 @@ async function openPipeline(
 ) {
   const pipeline = await loadPipeline(desired.home.file)
   const log = createFileLogWriter(desired.home.log_file, settings.log_max_bytes, settings.log_keep)
+  assertRoomForLog(desired.home.log_file)
   parts.writers.add(log)
   const scheduler = createScheduler({
     desired,
@@ -85,6 +86,26 @@ async function openPipeline(
     onChange,
   })
   return scheduler
+}
+
+// Below this much free space the first run's output would already be lost.
+const MIN_FREE_BYTES = 64 * 1024
+
+/**
+ * The log writer survives a disk that fills up mid-run, but a pipeline that cannot write a line
+ * from the start would run blind: refuse to start it, saying so (the API answers 500 with it).
+ */
+function assertRoomForLog(logFile: string) {
+  let free: number
+  try {
+    const fs = statfsSync(dirname(logFile))
+    free = fs.bavail * fs.bsize
+  } catch {
+    return // no statfs here: the writes themselves will tell
+  }
+  if (free < MIN_FREE_BYTES) {
+    throw new Error(`cannot write the log file ${logFile}: ENOSPC: no space left on device (${free} bytes free)`)
+  }
 }
 
 /** Every desired.json of the state dir: the `default` pipeline's at its root, the others' below pipelines/. */

@@ -128,6 +128,10 @@ export function createKeeper(options: KeeperOptions): Keeper {
     restarts: () => total,
     close: () => void (closed = true),
     async init() {
+      if (await options.link.connect(true)) return
+      // Most starts find nothing to resume: the lock (a file write) is taken only when there is.
+      const found = await options.desiredStates()
+      if (!found.some((d) => d.state === 'started')) return
       await options.lock.withLock(async () => {
         if (await options.link.connect(true)) return
         const all = await options.desiredStates()

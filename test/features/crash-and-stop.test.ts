@@ -1,6 +1,6 @@
 /**
- * Issue 4.5 and 4.6: a daemon killed with SIGKILL mid-step leaves an `abandoned` run (found at
- * the next status or start), and the two stop modes: drain lets the run finish, cancel ends it.
+ * A daemon killed with SIGKILL mid-step leaves an `abandoned` run and is brought back with its
+ * schedule; and the two stop modes: drain lets the run finish, cancel ends it.
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -43,39 +43,42 @@ async function killDaemon(pid: number) {
 }
 
 describe.concurrent('crash-safe reconciliation', () => {
-  it('marks the run abandoned at the next status - daemon killed with SIGKILL mid-step', async (ctx) => {
+  it('marks the run abandoned and restarts the daemon with the same schedule - daemon killed with SIGKILL mid-step', async (ctx) => {
     const server = await serverWith(ctx, sleeper('30'))
     const { pid, runId } = await midStep(ctx, server)
     await killDaemon(pid)
 
-    const s = await status(server)
-    expect(s).toMatchObject({ is_running: false, pid: null, current_run: null })
+    const s = await waitFor(async () => {
+      const now = await status(server)
+      return now.is_running && now.pid !== pid ? now : null
+    }, { timeoutMs: 5000, what: 'the daemon to be restarted' })
+    expect(s).toMatchObject({ current_run: null, schedule: { type: 'interval', interval_seconds: 3600 } })
     expect(s.last_run).toMatchObject({ id: runId, status: 'abandoned' })
     const run = (await listRuns(server)).find((r) => r.id === runId)!
     expect(run.status).toBe('abandoned')
     expect(run.reason).toBe('the daemon died during the run')
     expect(Date.parse(run.finished_at!)).toBeGreaterThanOrEqual(Date.parse(run.started_at))
     expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at))
-    expect(readState(server)).toBeNull()
     // Nothing is left "running", and it stays that way.
     expect((await listRuns(server)).filter((r) => r.status === 'running')).toEqual([])
+    killTreeAtEnd(ctx, readState(server)!.instance_id)
   })
 
-  it('marks the run abandoned at the next start and starts a fresh daemon - daemon killed with SIGKILL mid-step', async (ctx) => {
+  it('stays stopped and marks the run abandoned - stopped while its killed daemon was down', async (ctx) => {
     const server = await serverWith(ctx, sleeper('30'))
-    const { pid, runId, instance } = await midStep(ctx, server)
+    const { pid, runId } = await midStep(ctx, server)
     await killDaemon(pid)
 
-    // No status in between: start itself reconciles the stale state.
-    const res = await call(server.url, 'POST', '/api/cron/start', { json: { interval_seconds: 3600, run_immediately: false } })
-    expect(res.status, res.text).toBe(200)
-    const fresh = readState(server)!
-    killTreeAtEnd(ctx, fresh.instance_id)
-    expect(fresh.instance_id).not.toBe(instance)
+    // Either the stop comes first (nothing runs it: 409) or the restart does (200): both leave it stopped.
+    const res = await call(server.url, 'POST', '/api/cron/stop')
+    expect([200, 409], res.text).toContain(res.status)
+    // No restart brings it back: it reads stopped throughout the restart window.
+    for (const until = Date.now() + 1500; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      expect(await status(server)).toMatchObject({ is_running: false, pid: null })
+    }
     const run = (await listRuns(server)).find((r) => r.id === runId)!
     expect(run).toMatchObject({ status: 'abandoned', reason: 'the daemon died during the run' })
-    const s = await status(server)
-    expect(s).toMatchObject({ is_running: true, current_run: null, last_run: { id: runId, status: 'abandoned' } })
+    expect(pidsWithEnv('PIPELINE_CRON_INSTANCE', readState(server)?.instance_id ?? 'none')).toEqual([])
   })
 })
 
