@@ -109,15 +109,10 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
     }
   }
 
-  let defaultName: string | null = config.defaultPipeline
-  const catalog = createCatalog({ source: folder, open, defaultName: null })
+  const catalog = createCatalog({ source: folder, open, defaultName: config.defaultPipeline })
 
   return {
-    pipelines: {
-      list: () => catalog.list(),
-      get: (name) => catalog.get(name),
-      defaultName: () => defaultName,
-    },
+    pipelines: catalog,
     folder,
     keeper,
     link,
@@ -127,7 +122,9 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
     clientAddress: parts.clientAddress,
     async init() {
       const definitions = await folder.load()
-      defaultName = chooseDefault(config.defaultPipeline, definitions)
+      if (config.defaultPipeline && !definitions.some((d) => d.name === config.defaultPipeline)) {
+        throw new ConfigError(`--default-pipeline: no pipeline named "${config.defaultPipeline}" (known: ${definitions.map((d) => d.name).join(', ') || 'none'})`)
+      }
       await keeper.init()
       return definitions
     },
@@ -136,16 +133,4 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
       link.close()
     },
   }
-}
-
-/** `--default-pipeline`, else `default` when it exists, else the only pipeline, else none. */
-function chooseDefault(asked: string | null, definitions: PipelineDefinition[]): string | null {
-  if (asked) {
-    if (!definitions.some((d) => d.name === asked)) {
-      throw new ConfigError(`--default-pipeline: no pipeline named "${asked}" (known: ${definitions.map((d) => d.name).join(', ') || 'none'})`)
-    }
-    return asked
-  }
-  if (definitions.some((d) => d.name === DEFAULT_PIPELINE)) return DEFAULT_PIPELINE
-  return definitions.length === 1 ? definitions[0]!.name : null
 }

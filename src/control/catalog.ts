@@ -34,14 +34,22 @@ export interface PipelineCatalog {
   /** The ports of one pipeline; null for a name no file defines (nor a running pipeline). */
   get(name: string): Promise<PipelineHandle | null>
   /** The pipeline `/api/cron/…` serves; null when there are several and none is the default. */
-  defaultName(): string | null
+  defaultName(): Promise<string | null>
 }
 
 export interface CatalogOptions {
   source: PipelineSource
   /** Builds the ports of one pipeline; called once per name, the result is kept. */
   open: (definition: PipelineDefinition) => PipelineHandle
+  /** The name asked for (`--default-pipeline`); otherwise `default` when it exists, else the only pipeline. */
   defaultName: string | null
+}
+
+/** The name `/api/cron/…` serves: the one asked for, else `default` when it exists, else the only pipeline. */
+export function chooseDefault(asked: string | null, definitions: PipelineDefinition[]): string | null {
+  if (asked) return asked
+  if (definitions.some((d) => d.name === 'default')) return 'default'
+  return definitions.length === 1 ? definitions[0]!.name : null
 }
 
 export function createCatalog(options: CatalogOptions): PipelineCatalog {
@@ -53,7 +61,7 @@ export function createCatalog(options: CatalogOptions): PipelineCatalog {
   }
 
   return {
-    defaultName: () => options.defaultName,
+    defaultName: async () => chooseDefault(options.defaultName, await options.source.list()),
     async get(name) {
       const known = handles.get(name)
       if (known) return known

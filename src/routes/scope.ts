@@ -30,7 +30,7 @@ export function defaultScope(catalog: PipelineCatalog): PipelineScope<'/api/cron
     prefix: '/api/cron',
     params: null,
     async resolve() {
-      const name = catalog.defaultName()
+      const name = await catalog.defaultName()
       const handle = name ? await catalog.get(name) : null
       if (!handle) {
         throw new ApiError(404, 'No default pipeline: this server runs several; use /api/pipelines/{name}/… (see GET /api/pipelines), or start it with --default-pipeline NAME')

@@ -19,6 +19,10 @@ export interface TestServer {
   stateDir: string
   logFile: string
   pipelineFile: string
+  /** DIR/pipelines: where `pipelines` were written (`--pipelines`). */
+  pipelinesDir: string
+  /** The log of a pipeline other than `default`: DIR/logs/<name>.log. */
+  logOf: (name: string) => string
   output: () => string
   /** Stops the server (SIGTERM, then SIGKILL); the daemon, if any, is left running. */
   close: () => Promise<void>
@@ -30,6 +34,8 @@ export interface ServerOptions {
   runtime?: Runtime
   /** A pipeline object, written to DIR/pipeline.json; steps may use fixtures from test/fixtures. */
   pipeline?: unknown
+  /** Pipelines by name, written to DIR/pipelines/<name>.json and served with `--pipelines`. */
+  pipelines?: Record<string, unknown>
   /** Reuse a folder (e.g. to restart a server on the same state dir). */
   dir?: string
   args?: string[]
@@ -55,6 +61,13 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
   const logFile = join(dir, 'pipeline.log')
   const pipelineFile = join(dir, 'pipeline.json')
   if (o.pipeline !== undefined) writeFileSync(pipelineFile, JSON.stringify(o.pipeline, null, 2))
+  const pipelinesDir = join(dir, 'pipelines')
+  if (o.pipelines) {
+    mkdirSync(pipelinesDir, { recursive: true })
+    for (const [name, pipeline] of Object.entries(o.pipelines)) writeFileSync(join(pipelinesDir, `${name}.json`), JSON.stringify(pipeline, null, 2))
+  }
+  // With a folder of pipelines and no pipeline of its own, the server gets no `default` pipeline.
+  const pipelineArgs = o.pipelines && o.pipeline === undefined ? [] : ['--pipeline', pipelineFile]
   const runtime = o.runtime ?? ((process.env.PIPELINE_CRON_RUNTIME as Runtime | undefined) ?? 'node')
   const [cmd, entry] = runtime === 'bun' ? [BUN, join(ROOT, 'adapters', 'bun', 'server.ts')] : [process.execPath, join(DIST, 'cli.js')]
   const args = [
@@ -64,7 +77,9 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     '--host', '127.0.0.1',
     '--state-dir', stateDir,
     '--log-file', logFile,
-    '--pipeline', pipelineFile,
+    '--log-dir', join(dir, 'logs'),
+    ...pipelineArgs,
+    ...(o.pipelines ? ['--pipelines', pipelinesDir] : []),
     '--min-interval', '1',
     '--stop-grace', '2',
     ...(o.args ?? []),
@@ -107,6 +122,8 @@ export async function startServer(o: ServerOptions = {}): Promise<TestServer> {
     stateDir,
     logFile,
     pipelineFile,
+    pipelinesDir,
+    logOf: (name: string) => (name === 'default' ? logFile : join(dir, 'logs', `${name}.log`)),
     output: () => out,
     close,
     cleanup: async () => {
