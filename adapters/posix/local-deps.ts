@@ -113,6 +113,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
 
   return {
     pipelines: catalog,
+    daemonMetrics: () => ({ restarts: keeper.restarts(), crashLoop: keeper.crashLoop() !== null }),
     folder,
     keeper,
     link,

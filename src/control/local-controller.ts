@@ -104,6 +104,9 @@ export function createLocalController(o: LocalControllerOptions): CronController
         if (running) return { ok: false, reason: 'already_running', pid: o.link.daemon()!.pid }
         if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
         await o.checkPipeline()
+        // Started on disk but run by no daemon (the keeper gave up): a daemon launched now must not
+        // resume it before this start does.
+        if ((await o.desired.read()).value?.state === 'started') await writeDesired({ state: 'stopped' })
         const daemon = await o.keeper.ensureDaemon()
         // Taken once the daemon is up, so that the run at start and the ticks share one grid.
         const at = now().toISOString()

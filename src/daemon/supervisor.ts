@@ -44,6 +44,7 @@ export interface Supervisor {
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const now = options.now ?? (() => new Date())
   const pipelines = new Map<string, PipelineScheduler>()
+  const starting = new Set<string>()
   const connections = new Set<Connection>()
   const startedAt = now().toISOString()
   let listener: Listener | null = null
@@ -76,11 +77,20 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 
   async function startPipeline(desired: DesiredState, resumed: boolean): Promise<void> {
     const name = desired.home.name
-    const scheduler = await options.openPipeline(desired, (live) => publish(name, live))
-    pipelines.set(name, scheduler)
+    starting.add(name)
     cancelIdleExit()
-    await scheduler.start({ resumed })
-    publish(name, scheduler.live())
+    try {
+      // Until its start is done (history read, state written) a pipeline is neither pushed nor
+      // in a hello: servers never see it half started.
+      let ready = false
+      const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live))
+      await scheduler.start({ resumed })
+      ready = true
+      pipelines.set(name, scheduler)
+      publish(name, scheduler.live())
+    } finally {
+      starting.delete(name)
+    }
   }
 
   async function handle(request: Request): Promise<Message> {
@@ -90,7 +100,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (closing) return refuse('stopping', 'Daemon is shutting down')
     if (request.op === 'start') {
       const name = request.desired.home.name
-      if (pipelines.has(name)) return refuse('already_running', `Daemon is already running (PID: ${options.pid})`)
+      if (pipelines.has(name) || starting.has(name)) return refuse('already_running', `Daemon is already running (PID: ${options.pid})`)
       try {
         await startPipeline(request.desired, false)
       } catch (err) {
@@ -162,7 +172,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   }
 
   function exitIfIdle() {
-    if (pipelines.size === 0 && !closing) void close()
+    if (pipelines.size === 0 && starting.size === 0 && !closing) void close()
   }
 
   function armIdleExit() {
