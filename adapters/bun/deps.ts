@@ -7,7 +7,7 @@ import { createNodeDocsAssets } from '../node/docs-assets.js'
 import { createBunLauncher } from './launcher.js'
 import { createBunLogStore } from './log-store.js'
 
-/** Bun's ports: the shared state/runs/`/proc` pieces, with Bun.spawn and Bun.file where they help. */
+/** Bun's ports: the shared state/runs/`/proc` pieces, with Bun.spawn where it helps. */
 export function createDeps(config: Config): NodeDeps {
   const deps = wireDeps(config, {
     launcher: createBunLauncher,

@@ -1,9 +1,10 @@
-import { closeSync, openSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DaemonLauncher } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
-import { daemonArgv, type LauncherOptions } from '../node/launcher.js'
+import { daemonArgv, daemonStderr, type LauncherOptions } from '../node/launcher.js'
+import { openNoFollowSync } from '../node/no-follow.js'
 
 /** Spawns the daemon under Bun (Bun.spawn, detached: its own session), so it outlives the server. */
 export function createBunLauncher(o: LauncherOptions): DaemonLauncher {
@@ -11,7 +12,7 @@ export function createBunLauncher(o: LauncherOptions): DaemonLauncher {
     async launch({ instanceId, schedule, runImmediately }) {
       await mkdir(o.stateDir, { recursive: true })
       const errFile = join(o.stateDir, 'daemon.stderr')
-      const errFd = openSync(errFile, 'w')
+      const errFd = openNoFollowSync(errFile, 'replace')
       const child = Bun.spawn({
         cmd: [o.execPath, ...daemonArgv(o, instanceId, schedule, runImmediately)],
         detached: true,
@@ -22,7 +23,7 @@ export function createBunLauncher(o: LauncherOptions): DaemonLauncher {
       })
       closeSync(errFd)
       child.unref()
-      const exited = child.exited.then(async (code) => ({ code, stderr: await Bun.file(errFile).text().catch(() => '') }))
+      const exited = child.exited.then(async (code) => ({ code, stderr: await daemonStderr(errFile) }))
       return { pid: child.pid, exited }
     },
   }

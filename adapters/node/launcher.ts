@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
-import { existsSync, openSync, closeSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { existsSync, closeSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DaemonLauncher } from '../../src/ports.js'
 import type { Schedule } from '../../src/schedule.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
+import { openNoFollowSync, readTextNoFollow } from './no-follow.js'
 
 export interface LauncherOptions {
   /** The runtime binary and the daemon entry script it runs. */
@@ -30,7 +31,7 @@ export function createLauncher(o: LauncherOptions): DaemonLauncher {
     async launch({ instanceId, schedule, runImmediately }) {
       await mkdir(o.stateDir, { recursive: true })
       const errFile = join(o.stateDir, 'daemon.stderr')
-      const errFd = openSync(errFile, 'w')
+      const errFd = openNoFollowSync(errFile, 'replace')
       const args = daemonArgv(o, instanceId, schedule, runImmediately)
       const child = spawn(o.execPath, args, {
         detached: true,
@@ -40,12 +41,17 @@ export function createLauncher(o: LauncherOptions): DaemonLauncher {
       closeSync(errFd)
       const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
         child.once('error', (err) => resolve({ code: null, stderr: err.message }))
-        child.once('exit', async (code) => resolve({ code, stderr: await readFile(errFile, 'utf8').catch(() => '') }))
+        child.once('exit', async (code) => resolve({ code, stderr: await daemonStderr(errFile) }))
       })
       child.unref()
       return { pid: child.pid ?? -1, exited }
     },
   }
+}
+
+/** What the daemon wrote to STATE_DIR/daemon.stderr before it exited (never read through a symlink). */
+export async function daemonStderr(errFile: string): Promise<string> {
+  return (await readTextNoFollow(errFile).catch(() => null)) ?? ''
 }
 
 /** The daemon's command line; `--instance=<id>` is what identity checks look for. */

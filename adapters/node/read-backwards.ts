@@ -1,15 +1,16 @@
-import { open, type FileHandle } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { openNoFollow } from './no-follow.js'
 
 const BLOCK = 64 * 1024
 
 /**
  * Yields the lines of a file from the last to the first (without "\n"), reading 64 KiB blocks
  * from the end, so the cost of reading the last N lines does not grow with the file.
- * A missing file yields nothing. A file that shrinks while it is read (cleared) ends the
- * lines early.
+ * A missing file yields nothing; a symlink is refused. A file that shrinks while it is read
+ * (cleared) ends the lines early.
  */
 export async function* linesFromEnd(path: string, endOffset?: number): AsyncGenerator<Buffer> {
-  const file = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+  const file = await openNoFollow(path, 'read').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null
     throw err
   })

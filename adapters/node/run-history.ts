@@ -1,13 +1,15 @@
-import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename } from 'node:fs/promises'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunHistory, RunRecord } from '../../src/ports.js'
+import { nullUnlessRefused, openNoFollow, readTextNoFollow, writeTextNoFollow } from './no-follow.js'
 import { linesFromEnd } from './read-backwards.js'
 
 /**
  * STATE_DIR/runs.jsonl: one JSON record per line, appended; a run's later record (its result)
  * supersedes its earlier one (`running`). Read from the end, so recent runs are cheap.
  * Pruned to the newest `retain` runs once the file holds about twice that many records.
+ * Never read or appended through a symlink: one planted there is refused, naming the path.
  */
 // How many records may be appended out of start order (skipped ticks, late abandoned marks).
 const LATE_RECORDS = 20
@@ -37,7 +39,7 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
   }
 
   async function prune() {
-    const text = await readFile(file, 'utf8').catch(() => '')
+    const text = (await readTextNoFollow(file).catch(nullUnlessRefused)) ?? ''
     const lines = text.split('\n').filter(Boolean)
     if (lines.length < retain * 2) return
     const keepIds = new Set<string>()
@@ -51,7 +53,7 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
     }
     kept.reverse()
     const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, kept.join('\n') + '\n')
+    await writeTextNoFollow(tmp, kept.join('\n') + '\n')
     await rename(tmp, file)
   }
 
@@ -65,7 +67,12 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
         await mkdir(stateDir, { recursive: true })
         // A crash mid-append leaves a line without its "\n": end it, or this record is glued to it and lost.
         const lead = (await endsWithNewline(file)) ? '' : '\n'
-        await appendFile(file, lead + JSON.stringify(run) + '\n')
+        const fh = await openNoFollow(file, 'append')
+        try {
+          await fh.appendFile(lead + JSON.stringify(run) + '\n')
+        } finally {
+          await fh.close()
+        }
         if (++appendsSincePrune >= 100) {
           appendsSincePrune = 0
           await prune()
@@ -121,7 +128,7 @@ function safeId(line: string): string | null {
 }
 
 async function endsWithNewline(path: string): Promise<boolean> {
-  const fh = await open(path, 'r').catch(() => null)
+  const fh = await openNoFollow(path, 'read').catch(nullUnlessRefused)
   if (!fh) return true
   try {
     const { size } = await fh.stat()

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, readFileSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DaemonState, StateRead, StateStore } from '../../src/ports.js'
 import { LockTimeoutError } from '../../src/ports.js'
+import { nullUnlessRefused, openNoFollowSync, readTextNoFollow, writeTextNoFollow } from './no-follow.js'
 
 // A lock file that stays empty or garbled this long was left by a holder that died mid-write.
 const UNREADABLE_LOCK_MS = 10_000
@@ -11,6 +12,7 @@ const UNREADABLE_LOCK_MS = 10_000
 /**
  * STATE_DIR/state.json, written atomically (temp file, then rename), and STATE_DIR/lock, an
  * exclusive-create lock file naming its holder, broken only when that holder is dead.
+ * Neither is read through a symlink: one planted there is refused, naming the path.
  */
 export function createFileStateStore(stateDir: string): StateStore {
   const statePath = join(stateDir, 'state.json')
@@ -42,7 +44,7 @@ export function createFileStateStore(stateDir: string): StateStore {
 
   /** A lock whose holder process is gone (crashed mid start/stop) is moved away, then deleted. */
   async function breakIfStale() {
-    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    const seen = await readTextNoFollow(lockPath).catch(nullUnlessRefused)
     if (seen === null) return
     let holder: number | null = null
     try {
@@ -50,7 +52,7 @@ export function createFileStateStore(stateDir: string): StateStore {
     } catch {
       // Being written right now (open, then write): not stale, unless it has stayed unreadable
       // for a while (its holder died between the two).
-      const age = await stat(lockPath).then((st) => Date.now() - st.mtimeMs).catch(() => 0)
+      const age = await lstat(lockPath).then((st) => Date.now() - st.mtimeMs).catch(() => 0)
       if (age < UNREADABLE_LOCK_MS) return
     }
     if (holder !== null && isAlive(holder)) return
@@ -61,13 +63,13 @@ export function createFileStateStore(stateDir: string): StateStore {
       return
     }
     // Someone may have taken a fresh lock between our read and the rename: give it back.
-    const moved = await readFile(aside, 'utf8').catch(() => null)
+    const moved = await readTextNoFollow(aside).catch(() => null)
     if (moved !== seen) await link(aside, lockPath).catch(() => undefined)
     await unlink(aside).catch(() => undefined)
   }
 
   async function unlock(token: string) {
-    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    const seen = await readTextNoFollow(lockPath).catch(() => null)
     if (seen && seen.includes(`"token":"${token}"`)) await unlink(lockPath).catch(() => undefined)
   }
 
@@ -94,7 +96,12 @@ export function createFileStateStore(stateDir: string): StateStore {
         // fs/promises (four thread-pool round trips); see BENCHMARKS.md. The turn of the event
         // loop first keeps a caller polling read() in a loop from starving other I/O.
         await new Promise<void>((r) => setImmediate(r))
-        text = readFileSync(statePath, 'utf8')
+        const fd = openNoFollowSync(statePath, 'read')
+        try {
+          text = readFileSync(fd, 'utf8')
+        } finally {
+          closeSync(fd)
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: null }
         // A directory in its place is as unusable as garbage: report it, so it is moved aside.
@@ -116,7 +123,7 @@ export function createFileStateStore(stateDir: string): StateStore {
       await ensureDir()
       const tmp = `${statePath}.${state.instance_id}.tmp`
       try {
-        await writeFile(tmp, JSON.stringify(state, null, 2))
+        await writeTextNoFollow(tmp, JSON.stringify(state, null, 2))
         // link() fails when state.json exists: two daemons can never both claim it.
         await link(tmp, statePath)
         return true
@@ -131,7 +138,7 @@ export function createFileStateStore(stateDir: string): StateStore {
     async write(state) {
       const tmp = `${statePath}.${state.instance_id}.tmp`
       try {
-        await writeFile(tmp, JSON.stringify(state, null, 2))
+        await writeTextNoFollow(tmp, JSON.stringify(state, null, 2))
         await rename(tmp, statePath)
       } catch (err) {
         await unlink(tmp).catch(() => undefined)

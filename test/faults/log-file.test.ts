@@ -4,7 +4,7 @@
  * stream show new lines again, and SIGHUP reopens it at once. A log or state file path that is
  * a symlink is refused with the path named: no read, truncation or append goes through it.
  */
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { SseClient } from '../features/support.js'
@@ -131,6 +131,19 @@ function expectUntouched(t: { target: string; content: string; mtimeMs: number }
   expect(lstatSync(link).isSymbolicLink(), `${link} is still the symlink`).toBe(true)
 }
 
+/** /proc/<pid>/fd/<n> of the deleted file once at `path` that `pid` still holds, or ''. */
+function heldFile(pid: number, path: string): string {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const at = `/proc/${pid}/fd/${fd}`
+    try {
+      if (readlinkSync(at) === `${path} (deleted)`) return at
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return ''
+}
+
 const refusal = (path: string) => new RegExp(`refusing to follow a symlink: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
 
 /** The stream's answer: the status and headers, and the body unless it is an event stream (then cut). */
@@ -156,6 +169,8 @@ describe('log and state files that are symlinks', () => {
     const planted = plantTarget(dir)
     const link = join(dir, 'pipeline.log')
     symlinkSync(planted.target, link)
+    // A refused clear must not have deleted the rotated files first.
+    writeFileSync(`${link}.1`, 'rotated line\n')
     const server = await serverForTest({ dir, pipeline: ticker })
     const detail = refusal(link)
 
@@ -176,6 +191,28 @@ describe('log and state files that are symlinks', () => {
     expect(daemonPidsOf(server.stateDir)).toEqual([])
     expect(readState(server)).toBeNull()
     expectUntouched(planted, link)
+    expect(readFileSync(`${link}.1`, 'utf8')).toBe('rotated line\n')
+  })
+
+  it('writes on to the file it holds, says so once, and never opens the target - log replaced by a symlink while the daemon runs', async () => {
+    const { server, pid } = await tickingServer()
+    const planted = plantTarget(server.dir)
+    rmSync(server.logFile)
+    symlinkSync(planted.target, server.logFile)
+    // The daemon's handle on the deleted file, read through /proc (the process is ours).
+    const held = await waitFor(() => heldFile(pid, server.logFile), { what: 'the daemon to hold the deleted log' })
+    const from = lastTick(readFileSync(held, 'utf8'))
+    const text = await waitFor(
+      () => {
+        const t = readFileSync(held, 'utf8')
+        return lastTick(t) > from + 30 ? t : ''
+      },
+      { timeoutMs: 5000, what: 'ticks over 1.5 s in the held file' },
+    )
+    const warnings = text.match(/Warning: could not reopen the log file \S+pipeline\.log \(refusing to follow a symlink: \S+\); writing on/g) ?? []
+    expect(warnings.length, text.slice(-2000)).toBe(1)
+    expectError(await call(server.url, 'GET', '/api/cron/logs/tail'), 500, refusal(server.logFile))
+    expectUntouched(planted, server.logFile)
   })
 
   it.each([
