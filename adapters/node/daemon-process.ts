@@ -1,15 +1,17 @@
 /**
  * The daemon process body, shared by the Node and Bun entries: spawned detached by the API's
  * `start`, it runs the pipeline on its schedule until SIGTERM (cancel the run, then exit) or
- * SIGQUIT (let the run finish first). SIGUSR2 asks for a run now.
+ * SIGQUIT (let the run finish first). SIGUSR2 asks for a run now; SIGHUP reopens the log file
+ * (after logrotate moved it away).
  */
 import { statfsSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createDaemon } from '../../src/daemon.js'
 import { formatLine } from '../../src/log-line.js'
 import type { ProcessRunner } from '../../src/ports.js'
 import type { Schedule } from '../../src/schedule.js'
 import { createFileLogWriter } from './log-writer.js'
+import { refuseSymlink } from './no-follow.js'
 import { loadPipeline } from './pipeline-file.js'
 import { procfs } from './process-control.js'
 import { createFileRunHistory } from './run-history.js'
@@ -53,6 +55,8 @@ export async function runDaemonProcess(argv: readonly string[], runtime: string,
   const pipeline = await loadPipeline(args.pipeline)
   const log = createFileLogWriter(args.logFile, args.logMaxBytes, args.logKeep)
   assertRoomForLog(args.logFile)
+  // Its appends refuse a symlink too, but a daemon that can record no run should not start.
+  refuseSymlink(join(args.stateDir, 'runs.jsonl'))
   const daemon = createDaemon({
     instanceId: args.instance,
     pid: process.pid,
@@ -76,8 +80,8 @@ export async function runDaemonProcess(argv: readonly string[], runtime: string,
   process.on('SIGUSR2', () => {
     if (!daemon.runNow()) log.append(formatLine('Manual run ignored: a run is already in progress', new Date()))
   })
-  // Detached from any terminal: a hang-up means nothing to us.
-  process.on('SIGHUP', () => undefined)
+  // Detached from any terminal, so a hang-up only ever means "reopen your log" (as for nginx, syslog).
+  process.on('SIGHUP', () => log.reopen('SIGHUP'))
   process.on('unhandledRejection', (err) => log.append(formatLine(`Daemon error: ${String(err)}`, new Date())))
 
   if (!(await daemon.start())) {
