@@ -5,12 +5,31 @@ export function logTimestamp(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
+/** One daemon line. A line break inside `text` (an error message) would start a second, forgeable line. */
 export function formatLine(text: string, d: Date): string {
-  return `[${logTimestamp(d)}] ${text}\n`
+  return `[${logTimestamp(d)}] ${text.replace(/[\r\n]+/g, ' ')}\n`
 }
 
-/** Marks a step's stderr lines so readers (and the dashboard) can tell them apart. */
+/**
+ * Every line a step prints gets one of these marks after the timestamp, put there by the daemon.
+ * The daemon's own lines never start with one, so a step cannot print a line that reads as the
+ * daemon's (a fake "finished" or "Audit:" line ends up as `[ts] [stdout] [ts] ==========...`).
+ */
+export const STDOUT_MARK = '[stdout] '
 export const STDERR_MARK = '[stderr] '
+
+const TIMESTAMP = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
+
+/**
+ * The text of a line the daemon wrote itself (after its timestamp), or null for a step's output
+ * line and for anything without a timestamp (a torn fragment).
+ */
+export function daemonText(line: string): string | null {
+  const m = TIMESTAMP.exec(line)
+  if (!m) return null
+  const text = line.slice(m[0].length)
+  return text.startsWith(STDOUT_MARK) || text.startsWith(STDERR_MARK) ? null : text
+}
 
 export const RUN_STARTED = '========== Pipeline execution started =========='
 

@@ -133,8 +133,6 @@ export interface ProcessRunner {
 /** The daemon's side of the log: appends and rotates. Synchronous so lines keep their order. */
 export interface LogWriter {
   append(text: string): void
-  /** Opens the log file again (after an external rotation or deletion: SIGHUP). */
-  reopen(): void
   close(): void
 }
 

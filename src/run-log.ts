@@ -1,13 +1,13 @@
-import { LineSplitter, RUN_ID_LINE, RUN_STARTED } from './log-line.js'
+import { daemonText, LineSplitter, RUN_ID_LINE, RUN_STARTED } from './log-line.js'
 
 const FINISHED = '========== Pipeline execution finished:'
-const TS = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
 /** Lines other writers put in the log while a run goes (API audit, scheduler notes): not the run's. */
 const NOT_THE_RUNS = ['Audit: ', 'Skipping scheduled run: ', 'Manual run ignored: ']
 
 /**
  * The lines of one run, from its "started" line to its "finished" line, picked out of the
- * log's text chunks (oldest first). Returns null when the run is not in them.
+ * log's text chunks (oldest first). Returns null when the run is not in them. Only the daemon's
+ * own lines start, end or leave out anything: a step's output lines (marked) are always the run's.
  */
 export async function extractRunLines(chunks: AsyncIterable<string>, runId: string): Promise<string[] | null> {
   const splitter = new LineSplitter()
@@ -16,21 +16,21 @@ export async function extractRunLines(chunks: AsyncIterable<string>, runId: stri
   let done = false
   const take = (line: string) => {
     if (done) return
-    const text = line.replace(TS, '')
+    const text = daemonText(line)
     if (found) {
-      if (NOT_THE_RUNS.some((p) => text.startsWith(p))) return
-      found.push(line)
+      if (text !== null && NOT_THE_RUNS.some((p) => text.startsWith(p))) return
       // A clear or a later run's start also ends it (the daemon died mid-run).
-      if (text.startsWith(FINISHED)) done = true
-      else if (text === RUN_STARTED) {
-        found.pop()
+      if (text === RUN_STARTED) {
         done = true
+        return
       }
+      found.push(line)
+      if (text?.startsWith(FINISHED)) done = true
       return
     }
-    const m = RUN_ID_LINE.exec(text)
+    const m = text === null ? null : RUN_ID_LINE.exec(text)
     if (m && m[1] === runId) {
-      found = previous !== null && previous.replace(TS, '') === RUN_STARTED ? [previous, line] : [line]
+      found = previous !== null && daemonText(previous) === RUN_STARTED ? [previous, line] : [line]
     }
     previous = line
   }

@@ -1,4 +1,4 @@
-import { formatLine, LineSplitter, logTimestamp, RUN_STARTED, runFinishedLine, runIdLine, STDERR_MARK } from './log-line.js'
+import { formatLine, LineSplitter, logTimestamp, RUN_STARTED, runFinishedLine, runIdLine, STDERR_MARK, STDOUT_MARK } from './log-line.js'
 import type { Pipeline, PipelineStep } from './pipeline.js'
 import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
 import { INSTANCE_ENV } from './ports.js'
@@ -128,7 +128,7 @@ async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, no
   let proc: SpawnedProcess
   try {
     proc = opts.runner.spawn({ argv, cwd, env }, (text, stream) => {
-      if (stream === 'stdout') write(out.push(text), '')
+      if (stream === 'stdout') write(out.push(text), STDOUT_MARK)
       else write(err.push(text), STDERR_MARK)
     })
   } catch (e) {
@@ -153,7 +153,7 @@ async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, no
   const result = await proc.exited
   opts.signal.removeEventListener('abort', onAbort)
   for (const t of timers) clearTimeout(t)
-  write(out.flush(), '')
+  write(out.flush(), STDOUT_MARK)
   write(err.flush(), STDERR_MARK)
 
   if (result.error) return failedToStart(step, startedAt, now, result.error)

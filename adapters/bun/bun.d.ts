@@ -3,14 +3,6 @@
  * no Bun types. Shapes follow Bun 1.1+.
  */
 declare namespace Bun {
-  interface BunFile {
-    readonly size: number
-    slice(start?: number, end?: number): BunFile
-    stream(): ReadableStream<Uint8Array>
-    bytes(): Promise<Uint8Array>
-    text(): Promise<string>
-    exists(): Promise<boolean>
-  }
   interface Subprocess {
     readonly pid: number
     readonly stdout: ReadableStream<Uint8Array>
@@ -47,5 +39,4 @@ declare const Bun: {
   readonly argv: string[]
   spawn(options: Bun.SpawnOptions): Bun.Subprocess
   serve(options: Bun.ServeOptions): Bun.Server
-  file(path: string): Bun.BunFile
 }

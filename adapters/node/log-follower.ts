@@ -1,5 +1,6 @@
-import { open, stat, type FileHandle } from 'node:fs/promises'
+import { lstat, type FileHandle } from 'node:fs/promises'
 import type { LogEvent } from '../../src/ports.js'
+import { openNoFollow } from './no-follow.js'
 
 export interface Subscription {
   /** Offset up to which the subscriber should read history itself; events cover what follows. */
@@ -13,6 +14,8 @@ const READ_BLOCK = 256 * 1024
  * One poller per log file, shared by every live stream: it runs only while someone listens,
  * follows the file across rotation (finishing the old file first) and reports truncation as a
  * `clear`. Polling, not fs.watch: it behaves the same on every file system and runtime.
+ * A log deleted or moved away is followed into the new file the daemon then opens at the path.
+ * A symlink at the path is never opened: a new subscription is refused, a live one sees no file.
  */
 export function createLogFollower(logFile: string, pollMs = 200) {
   const subscribers = new Set<(e: LogEvent) => void>()
@@ -39,12 +42,13 @@ export function createLogFollower(logFile: string, pollMs = 200) {
 
   async function openCurrent(): Promise<void> {
     try {
-      fh = await open(logFile, 'r')
+      fh = await openNoFollow(logFile, 'read')
       const st = await fh.stat()
       ino = st.ino
-    } catch {
+    } catch (err) {
       fh = null
       ino = -1
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw err
     }
   }
 
@@ -101,12 +105,12 @@ export function createLogFollower(logFile: string, pollMs = 200) {
    */
   async function snapshot(old: number, since: number): Promise<{ missed: FileHandle[]; current: FileHandle | null }> {
     for (let attempt = 0; ; attempt++) {
-      const current = await open(logFile, 'r').catch(() => null)
+      const current = await openNoFollow(logFile, 'read').catch(() => null)
       const currentIno = current ? (await current.stat()).ino : -1
       const missed: FileHandle[] = []
       const seen = new Set<number>([currentIno])
       for (let k = 1; k <= 1000; k++) {
-        const h = await open(`${logFile}.${k}`, 'r').catch(() => null)
+        const h = await openNoFollow(`${logFile}.${k}`, 'read').catch(() => null)
         if (!h) break
         const st = await h.stat()
         // mtime has coarse granularity on some file systems: allow a second of slack.
@@ -121,7 +125,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
         seen.add(st.ino)
         missed.unshift(h)
       }
-      const after = await stat(logFile).then((st) => st.ino).catch(() => -1)
+      const after = (await fileAt(logFile))?.ino ?? -1
       if (after === currentIno || attempt >= 20) return { missed, current }
       await Promise.all([...missed, ...(current ? [current] : [])].map((h) => h.close()))
     }
@@ -147,12 +151,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   async function poll() {
     const since = lastPoll
     lastPoll = Date.now()
-    let st: { ino: number; size: number } | null = null
-    try {
-      st = await stat(logFile)
-    } catch {
-      st = null
-    }
+    const st = await fileAt(logFile)
     if (!fh && st) {
       // The log appeared since the last poll: it may already have rotated into files never opened.
       await readMissedThenOpen(since)
@@ -220,4 +219,10 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     /** Live subscribers and whether the poll timer or a file handle is held (for leak tests). */
     stats: () => ({ subscribers: subscribers.size, timer: timer !== null, open: fh !== null }),
   }
+}
+
+/** The file at `path` (not followed: a symlink there counts as no file), or null. */
+async function fileAt(path: string): Promise<{ ino: number; size: number } | null> {
+  const st = await lstat(path).catch(() => null)
+  return st && !st.isSymbolicLink() ? st : null
 }

@@ -1,37 +1,112 @@
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, lstatSync, mkdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { formatLine } from '../../src/log-line.js'
 import type { LogWriter } from '../../src/ports.js'
+import { openNoFollowSync } from './no-follow.js'
+
+// How often, at most, a write checks that the path still names the file held open: one lstat.
+const PATH_CHECK_MS = 1000
+
+export interface FileLogWriter extends LogWriter {
+  /** Opens the path afresh (SIGHUP, as nginx and syslog do) and logs one line saying why. */
+  reopen(reason: string): void
+}
 
 /**
  * The daemon's log: opened in append mode (so truncation by a clear never leaves NUL padding)
  * and rotated by size to `.1` … `.keep`. Writes are whole lines, so no reader sees a torn line.
+ * A log deleted or moved away by someone else (logrotate without copytruncate) is noticed at
+ * the next write a second later at most, and reopened by path, so readers see new lines again.
  */
-export function createFileLogWriter(logFile: string, maxBytes: number, keep: number): LogWriter {
+export function createFileLogWriter(logFile: string, maxBytes: number, keep: number): FileLogWriter {
   mkdirSync(dirname(logFile), { recursive: true })
-  let fd = openSync(logFile, 'a')
+  let fd = openLog()
+  let held = fstatSync(fd)
   // Bytes written since the size was last read; a clear may have shrunk the file meanwhile.
-  let approx = fstatSync(fd).size
-
-  function rotate() {
-    closeSync(fd)
-    if (keep === 0) rmSync(logFile, { force: true })
-    else {
-      rmSync(`${logFile}.${keep}`, { force: true })
-      for (let i = keep - 1; i >= 1; i--) renameIfExists(`${logFile}.${i}`, `${logFile}.${i + 1}`)
-      renameIfExists(logFile, `${logFile}.1`)
-    }
-    fd = openSync(logFile, 'a')
-    approx = 0
-  }
-
+  let approx = held.size
+  let checkedAt = Date.now()
   let closed = false
   let dropped = 0
   // A write that failed part-way left an unterminated line in the file.
   let torn = false
-  const writer: LogWriter = {
+  // The last reopen failure reported, so a path that stays unusable is reported once.
+  let reopenFailure: string | null = null
+
+  function openLog() {
+    return openNoFollowSync(logFile, 'append')
+  }
+
+  /** Moves to a new file at the path; the old handle is closed only once the new one is open. */
+  function switchFile() {
+    const next = openLog()
+    closeSync(fd)
+    fd = next
+    held = fstatSync(fd)
+    approx = held.size
+    reopenFailure = null
+  }
+
+  function rotate() {
+    try {
+      if (keep === 0) rmSync(logFile, { force: true })
+      else {
+        rmSync(`${logFile}.${keep}`, { force: true })
+        for (let i = keep - 1; i >= 1; i--) renameIfExists(`${logFile}.${i}`, `${logFile}.${i + 1}`)
+        renameIfExists(logFile, `${logFile}.1`)
+      }
+      switchFile()
+    } catch (err) {
+      // Writing on to the file held beats losing lines; the next try comes after another maxBytes.
+      approx = 0
+      reportReopenFailure(err)
+    }
+  }
+
+  /** True when the path is gone or names another file than the one held. */
+  function pathMoved(): boolean {
+    try {
+      const st = lstatSync(logFile)
+      return st.ino !== held.ino || st.dev !== held.dev
+    } catch (err) {
+      // Any other error (the folder unreadable) says nothing about the file: keep writing.
+      return (err as NodeJS.ErrnoException).code === 'ENOENT'
+    }
+  }
+
+  function reopenWith(notice: string) {
+    try {
+      switchFile()
+    } catch (err) {
+      reportReopenFailure(err)
+      return
+    }
+    writeNotice(formatLine(`${notice} ${logFile}`, new Date()))
+  }
+
+  /** A symlink planted at the path or a full disk: lines go on into the file still open, said once. */
+  function reportReopenFailure(err: unknown) {
+    const why = (err as Error).message
+    if (why === reopenFailure) return
+    reopenFailure = why
+    writeNotice(formatLine(`Warning: could not reopen the log file ${logFile} (${why}); writing on to the file already open`, new Date()))
+  }
+
+  function writeNotice(line: string) {
+    try {
+      writeAll(line)
+    } catch {
+      dropped += Buffer.byteLength(line)
+    }
+  }
+
+  const writer: FileLogWriter = {
     append(text) {
       if (closed) return
+      const now = Date.now()
+      if (now - checkedAt >= PATH_CHECK_MS) {
+        checkedAt = now
+        if (pathMoved()) reopenWith('Log file was moved or deleted; reopened')
+      }
       try {
         if (dropped) {
           // The disk had no room for a while: end any line cut short, then say what is missing.
@@ -49,11 +124,10 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
         dropped += Buffer.byteLength(text)
       }
     },
-    reopen() {
+    reopen(reason) {
       if (closed) return
-      closeSync(fd)
-      fd = openSync(logFile, 'a')
-      approx = fstatSync(fd).size
+      checkedAt = Date.now()
+      reopenWith(`Log file reopened on ${reason}:`)
     },
     close() {
       if (closed) return

@@ -1,26 +1,45 @@
-import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename } from 'node:fs/promises'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunHistory, RunRecord } from '../../src/ports.js'
-import { linesFromEnd } from './read-backwards.js'
+import { nullUnlessRefused, openNoFollow, readTextNoFollow, writeTextNoFollow } from './no-follow.js'
+import { linesFromEnd, type SkippedLine } from './read-backwards.js'
 
 /**
  * STATE_DIR/runs.jsonl: one JSON record per line, appended; a run's later record (its result)
  * supersedes its earlier one (`running`). Read from the end, so recent runs are cheap.
  * Pruned to the newest `retain` runs once the file holds about twice that many records.
+ * Never read or appended through a symlink: one planted there is refused, naming the path.
  */
 // How many records may be appended out of start order (skipped ticks, late abandoned marks).
 const LATE_RECORDS = 20
+/** A record is a few hundred bytes per step: a line longer than this is junk, and is skipped. */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024
 
-export function createFileRunHistory(stateDir: string, retain = 1000): RunHistory {
+/**
+ * `warn` gets one line per junk line skipped (over MAX_RECORD_BYTES, or a last line without its
+ * "\n"), once per history, not once per read.
+ */
+export function createFileRunHistory(stateDir: string, retain = 1000, warn: (message: string) => void = toStderr): RunHistory {
   const file = join(stateDir, 'runs.jsonl')
   let appendsSincePrune = 0
   // The last lists read, valid while the file keeps this identity, size and mtime.
   let listed: { key: string; byLimit: Map<number, RunRecord[]> } = { key: '', byLimit: new Map() }
+  // Every record by id, from one whole read: an unknown id costs no read while the file is unchanged.
+  let index: { key: string; byId: Map<string, RunRecord> } = { key: '', byId: new Map() }
+  const warned = new Set<number>()
+  const onSkip = (s: SkippedLine) => {
+    // Keyed by where the line starts: it is the same junk once a later append gives it its "\n".
+    if (warned.has(s.offset)) return
+    if (warned.size >= 1000) warned.clear()
+    warned.add(s.offset)
+    const why = s.why === 'too long' ? `longer than ${MAX_RECORD_BYTES} bytes` : 'no newline at its end (torn by a crash, or still being written)'
+    warn(`pipeline-cron: ${file}: skipped a record of ${s.bytes} bytes at byte ${s.offset}: ${why}`)
+  }
 
   async function* newestFirst(): AsyncGenerator<RunRecord> {
     const seen = new Set<string>()
-    for await (const line of linesFromEnd(file)) {
+    for await (const line of linesFromEnd(file, { maxLine: MAX_RECORD_BYTES, skipUnterminated: true, onSkip })) {
       if (line.length === 0) continue
       let run: RunRecord
       try {
@@ -37,7 +56,7 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
   }
 
   async function prune() {
-    const text = await readFile(file, 'utf8').catch(() => '')
+    const text = (await readTextNoFollow(file).catch(nullUnlessRefused)) ?? ''
     const lines = text.split('\n').filter(Boolean)
     if (lines.length < retain * 2) return
     const keepIds = new Set<string>()
@@ -51,7 +70,7 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
     }
     kept.reverse()
     const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, kept.join('\n') + '\n')
+    await writeTextNoFollow(tmp, kept.join('\n') + '\n')
     await rename(tmp, file)
   }
 
@@ -65,7 +84,12 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
         await mkdir(stateDir, { recursive: true })
         // A crash mid-append leaves a line without its "\n": end it, or this record is glued to it and lost.
         const lead = (await endsWithNewline(file)) ? '' : '\n'
-        await appendFile(file, lead + JSON.stringify(run) + '\n')
+        const fh = await openNoFollow(file, 'append')
+        try {
+          await fh.appendFile(lead + JSON.stringify(run) + '\n')
+        } finally {
+          await fh.close()
+        }
         if (++appendsSincePrune >= 100) {
           appendsSincePrune = 0
           await prune()
@@ -94,7 +118,15 @@ export function createFileRunHistory(stateDir: string, retain = 1000): RunHistor
       return result.slice()
     },
     async get(id) {
-      for await (const run of newestFirst()) if (run.id === id) return run
+      const key = fileKey(file)
+      if (index.key === key) return index.byId.get(id) ?? null
+      // A recent run is found near the end; an unknown or old one reads the whole file, once.
+      const byId = new Map<string, RunRecord>()
+      for await (const run of newestFirst()) {
+        if (run.id === id) return run
+        byId.set(run.id, run)
+      }
+      if (fileKey(file) === key) index = { key, byId }
       return null
     },
   }
@@ -112,6 +144,10 @@ function fileKey(file: string): string {
   }
 }
 
+function toStderr(message: string) {
+  process.stderr.write(`${message}\n`)
+}
+
 function safeId(line: string): string | null {
   try {
     return (JSON.parse(line) as { id?: string }).id ?? null
@@ -121,7 +157,7 @@ function safeId(line: string): string | null {
 }
 
 async function endsWithNewline(path: string): Promise<boolean> {
-  const fh = await open(path, 'r').catch(() => null)
+  const fh = await openNoFollow(path, 'read').catch(nullUnlessRefused)
   if (!fh) return true
   try {
     const { size } = await fh.stat()

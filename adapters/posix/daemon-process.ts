@@ -13,9 +13,10 @@ import { daemonClaimSchema, desiredStateSchema, pipelineStateFileSchema } from '
 import { createScheduler } from '../../src/daemon/scheduler.js'
 import { createSupervisor } from '../../src/daemon/supervisor.js'
 import { reconcilePipeline } from '../../src/control/reconcile.js'
-import type { LogWriter, ProcessRunner } from '../../src/ports.js'
+import type { ProcessRunner } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
-import { createFileLogWriter } from '../node/log-writer.js'
+import { createFileLogWriter, type FileLogWriter } from '../node/log-writer.js'
+import { refuseSymlink } from '../node/no-follow.js'
 import { loadPipeline } from '../node/pipeline-file.js'
 import { procfs } from '../node/process-control.js'
 import { createFileRunHistory } from '../node/run-history.js'
@@ -25,7 +26,7 @@ import { controlSocketPath, daemonClaimPath, desiredPath, pipelinesDir, runsDir,
 
 export async function runDaemonProcess(argv: readonly string[], runner: ProcessRunner): Promise<void> {
   const settings = parseDaemonArgv(argv)
-  const writers = new Set<LogWriter>()
+  const writers = new Set<FileLogWriter>()
   const report = (line: string) => process.stderr.write(`[${new Date().toISOString()}] ${line}\n`)
   // Steps inherit the daemon's environment; the daemon itself carries no pipeline's marker.
   const env = { ...process.env } as Record<string, string>
@@ -49,7 +50,8 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
 
   process.on('SIGTERM', () => void supervisor.shutdown('SIGTERM'))
   process.on('SIGINT', () => void supervisor.shutdown('SIGINT'))
-  process.on('SIGHUP', () => writers.forEach((writer) => writer.reopen()))
+  // Detached from any terminal, so a hang-up only ever means "reopen your logs" (as for nginx, syslog).
+  process.on('SIGHUP', () => writers.forEach((writer) => writer.reopen('SIGHUP')))
   process.on('unhandledRejection', (err) => report(`daemon error: ${String(err)}`))
 
   if (!(await supervisor.start())) {
@@ -64,11 +66,13 @@ async function openPipeline(
   settings: DaemonSettings,
   desired: DesiredState,
   onChange: (live: PipelineLive) => void,
-  parts: { runner: ProcessRunner; env: Record<string, string>; writers: Set<LogWriter> },
+  parts: { runner: ProcessRunner; env: Record<string, string>; writers: Set<FileLogWriter> },
 ) {
   const pipeline = await loadPipeline(desired.home.file)
   const log = createFileLogWriter(desired.home.log_file, settings.log_max_bytes, settings.log_keep)
   assertRoomForLog(desired.home.log_file)
+  // Its appends refuse a symlink too, but a pipeline that can record no run should not start.
+  refuseSymlink(join(runsDir(desired.home.dir), 'runs.jsonl'))
   parts.writers.add(log)
   const scheduler = createScheduler({
     desired,
@@ -77,7 +81,7 @@ async function openPipeline(
     pipeline,
     runner: parts.runner,
     procs: procfs,
-    log: { append: (text) => log.append(text), reopen: () => log.reopen(), close: () => (parts.writers.delete(log), log.close()) },
+    log: { append: (text) => log.append(text), close: () => (parts.writers.delete(log), log.close()) },
     runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
     stateFile: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),
     env: parts.env,

@@ -1,8 +1,9 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, readFileSync } from 'node:fs'
 import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { z } from 'zod'
 import type { JsonFile } from '../../src/ports.js'
+import { openNoFollowSync } from '../node/no-follow.js'
 
 /**
  * A small JSON file validated by `schema`: written atomically (temp file, then rename), created
@@ -34,9 +35,9 @@ export function createJsonFile<T>(path: string, schema: z.ZodType<T>): JsonFile<
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'ENOENT') return { value: null }
-        // A directory or a symlink in its place is as unusable as garbage: reported, moved aside.
+        // A directory in its place is as unusable as garbage: reported, moved aside. A symlink is
+        // refused, naming it (someone who can write the folder is pointing us at another file).
         if (code === 'EISDIR') return { value: null, corrupt: `${path}: is a directory` }
-        if (code === 'ELOOP') return { value: null, corrupt: `${path}: is a symbolic link (not followed)` }
         throw err
       }
       let raw: unknown
@@ -92,9 +93,9 @@ export function createJsonFile<T>(path: string, schema: z.ZodType<T>): JsonFile<
   }
 }
 
-/** Reads a file's text; ELOOP when its last component is a symlink, EISDIR for a directory. */
+/** Reads a file's text; refuses a symlink as its last component, EISDIR for a directory. */
 export function readNoFollow(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const fd = openNoFollowSync(path, 'read')
   try {
     if (fstatSync(fd).isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' })
     return readFileSync(fd, 'utf8')

@@ -1,8 +1,9 @@
-import { closeSync, openSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { closeSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { daemonArgv } from '../../src/daemon/argv.js'
 import type { DaemonLauncher } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
+import { openNoFollowSync, readTextNoFollow } from '../node/no-follow.js'
 import { daemonStderrPath } from './state-paths.js'
 
 /** How a runtime starts a process in its own session, stderr to `stderrFd`; resolves with its exit code. */
@@ -24,7 +25,7 @@ export function createDaemonLauncher(options: LauncherOptions): DaemonLauncher {
     async launch(settings) {
       await mkdir(settings.state_dir, { recursive: true })
       const errFile = daemonStderrPath(settings.state_dir)
-      const errFd = openSync(errFile, 'w')
+      const errFd = openNoFollowSync(errFile, 'replace')
       // The daemon carries no pipeline's marker: each pipeline's steps get their own.
       const env = { ...process.env, [INSTANCE_ENV]: undefined }
       let child: ReturnType<SpawnDetached>
@@ -33,7 +34,7 @@ export function createDaemonLauncher(options: LauncherOptions): DaemonLauncher {
       } finally {
         closeSync(errFd)
       }
-      const exited = child.exited.then(async (code) => ({ code, stderr: await readFile(errFile, 'utf8').catch(() => '') }))
+      const exited = child.exited.then(async (code) => ({ code, stderr: (await readTextNoFollow(errFile).catch(() => null)) ?? '' }))
       return { pid: child.pid, exited }
     },
   }

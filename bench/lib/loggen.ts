@@ -46,7 +46,7 @@ function buildBlock(t: number, block: number, budget: number): { text: string; c
       push(t, `[${s + 1}/${STEPS.length}] Running ${STEPS[s]}...`)
       for (let i = 0; i < 40 && size < budget; i++) {
         if (i % 13 === 12) push(t, `[stderr] WARN ${STEPS[s]}: slow upstream response (attempt ${(i % 3) + 1}/3, ${120 + i * 7} ms), retrying`)
-        else push(t, `${STEPS[s]}: processed batch ${block * 1000 + i} rows=500 bytes=${48_000 + i * 31} elapsed_ms=${12 + (i % 17)} status=ok`)
+        else push(t, `[stdout] ${STEPS[s]}: processed batch ${block * 1000 + i} rows=500 bytes=${48_000 + i * 31} elapsed_ms=${12 + (i % 17)} status=ok`)
       }
       push(t, `[${s + 1}/${STEPS.length}] ${STEPS[s]} finished: exit 0 in ${(1 + (s % 3) * 0.37).toFixed(2)}s`)
       t += 1000

@@ -468,8 +468,11 @@ export function dashboardClient(): void {
 
   function lineEl(text: string): HTMLElement {
     const d = el('div', 'line', text)
-    if (/^\[[^\]]*\] \[stderr\] /.test(text)) d.classList.add('stderr')
-    else if (text.includes('========== ')) d.classList.add(/finished: (?!success)|execution (failed|cancelled)/.test(text) ? 'bad' : 'marker')
+    // A step's lines carry a mark: whatever they say, they never read as the daemon's markers.
+    const step = /^\[[^\]]*\] \[(stdout|stderr)\] /.exec(text)
+    if (step) {
+      if (step[1] === 'stderr') d.classList.add('stderr')
+    } else if (text.includes('========== ')) d.classList.add(/finished: (?!success)|execution (failed|cancelled)/.test(text) ? 'bad' : 'marker')
     else if (/\] \[\d+\/\d+\] .* (failed|timed out|cancelled)\b/.test(text)) d.classList.add('bad')
     return d
   }

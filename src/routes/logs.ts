@@ -59,7 +59,7 @@ export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: P
     request: { ...params, query: linesQuerySchema },
     responses: {
       200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
-      ...errorResponses(400, 401, 404),
+      ...errorResponses(400, 401, 404, 500),
     },
   })
 
@@ -71,9 +71,12 @@ export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: P
         const text = await pipeline.logs.tail(lines)
         return c.json({ logs: text, line_count: countLines(text) }, 200)
       }
-      // The whole file is streamed as JSON, so a big log never sits in memory twice.
+      // The whole file is streamed as JSON, so a big log never sits in memory twice. Its first
+      // chunk is read before answering: a log that cannot be read gets the error body, not a cut 200.
+      const chunks = pipeline.logs.readAll()[Symbol.asyncIterator]()
+      const first = await chunks.next()
       c.header('Content-Type', 'application/json; charset=utf-8')
-      return c.body(wholeLogAsJson(pipeline.logs.readAll()), 200) as never
+      return c.body(wholeLogAsJson(first, chunks), 200) as never
     })
     .openapi(tail, async (c) => {
       const pipeline = await scope.resolve(c)
@@ -83,12 +86,17 @@ export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: P
     .openapi(stream, async (c) => {
       const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
+      const abort = new AbortController()
+      const events = pipeline.logs.follow(lines ?? 50, abort.signal)[Symbol.asyncIterator]()
+      // The history is taken before answering: a log that cannot be read gets the error body,
+      // not an event stream that stays silent.
+      const first = await events.next()
       return streamSSE(c, async (sse) => {
-        const abort = new AbortController()
         sse.onAbort(() => abort.abort())
         let heartbeat: ReturnType<typeof setInterval> | undefined
         try {
-          for await (const event of pipeline.logs.follow(lines ?? 50, abort.signal)) {
+          for (let next = first; !next.done; next = await events.next()) {
+            const event = next.value
             // Sent with the history, i.e. once the subscription is live: a client that saw it
             // cannot miss a line written afterwards. Heartbeats start after it.
             if (!heartbeat) {
@@ -103,6 +111,7 @@ export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: P
         } finally {
           clearInterval(heartbeat)
           abort.abort()
+          await events.return?.()
         }
       }) as never
     })
@@ -114,10 +123,10 @@ export function logRoutes<P extends string>(scope: PipelineScope<P>, settings: P
     })
 }
 
-/** `{"logs": "...", "line_count": N}` written chunk by chunk from the log's text chunks. */
-function wholeLogAsJson(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
+/** `{"logs": "...", "line_count": N}` written chunk by chunk from the log's text chunks (`first` already read). */
+function wholeLogAsJson(first: IteratorResult<string>, iterator: AsyncIterator<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder()
-  const iterator = chunks[Symbol.asyncIterator]()
+  let pending: IteratorResult<string> | null = first
   let newlines = 0
   let last = ''
   let phase: 'head' | 'body' | 'done' = 'head'
@@ -128,7 +137,8 @@ function wholeLogAsJson(chunks: AsyncIterable<string>): ReadableStream<Uint8Arra
         controller.enqueue(encoder.encode('{"logs":"'))
         return
       }
-      const next = await iterator.next()
+      const next = pending ?? (await iterator.next())
+      pending = null
       if (!next.done) {
         const chunk = next.value
         if (chunk.length === 0) return

@@ -223,7 +223,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     await page.getByLabel('Interval in seconds').fill('3600')
     await page.getByRole('button', { name: 'Start daemon' }).click()
     await expectText(page, '#state-badge', /Running/)
-    await waitFor(() => page.locator('#log').evaluate((e) => e.textContent!.includes('] fast 100000')), {
+    await waitFor(() => page.locator('#log').evaluate((e) => e.textContent!.includes('] [stdout] fast 100000')), {
       timeoutMs: 40_000,
       intervalMs: 200,
       what: 'the last of 100k lines in the view',

@@ -42,7 +42,7 @@ it('exits 0 and prints every log line - a pipeline whose steps succeed', async (
   const text = lines.map((l) => l.replace(LINE, ''))
   expect(text[0]).toBe('========== Pipeline execution started ==========')
   expect(text).toEqual(
-    expect.arrayContaining(['[1/2] Running first...', 'one out 1', 'one out 2', '[stderr] one err 1', '[2/2] Running second...', `in ${dir}`]),
+    expect.arrayContaining(['[1/2] Running first...', '[stdout] one out 1', '[stdout] one out 2', '[stderr] one err 1', '[2/2] Running second...', `[stdout] in ${dir}`]),
   )
   expect(text.at(-1)).toMatch(/^========== Pipeline execution finished: success \(2\/2 steps, [\d.]+s\) ==========$/)
   // --log-file gets the same lines (appended, the folder made as needed).

@@ -33,7 +33,7 @@ it('yields new lines as the daemon writes them, a clear event, then lines after 
   await client.start({ interval_seconds: 3600 })
   await waitFor(() => follow.lines().some((l) => l.includes('Pipeline execution finished')), { timeoutMs: 20_000, what: 'the run\'s lines' })
   const lines = follow.lines()
-  expect(lines.some((l) => /^\[[\d-]+ [\d:]+\] hi out 2$/.test(l))).toBe(true)
+  expect(lines.some((l) => /^\[[\d-]+ [\d:]+\] \[stdout\] hi out 2$/.test(l))).toBe(true)
   expect(lines.some((l) => /^\[[\d-]+ [\d:]+\] \[stderr\] hi err 1$/.test(l))).toBe(true)
 
   await client.clearLogs()

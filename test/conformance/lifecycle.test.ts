@@ -93,11 +93,11 @@ describe('lifecycle', () => {
     const order = [
       at(/^========== Pipeline execution started ==========$/),
       at(/^\[1\/2\] Running extract\.\.\.$/),
-      at(/^extract out 1$/),
-      at(/^extract out 3$/),
+      at(/^\[stdout\] extract out 1$/),
+      at(/^\[stdout\] extract out 3$/),
       at(/^\[1\/2\] extract finished: exit 0 in \d+\.\d+s$/),
       at(/^\[2\/2\] Running load\.\.\.$/),
-      at(/^exiting with 0$/),
+      at(/^\[stdout\] exiting with 0$/),
       at(/^\[2\/2\] load finished: exit 0 in \d+\.\d+s$/),
       at(/^========== Pipeline execution finished: success \(2\/2 steps, \d+(\.\d+)?s\) ==========$/),
     ]

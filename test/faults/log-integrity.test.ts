@@ -41,7 +41,7 @@ describe('log integrity under a flood', () => {
     expect(seqs[0]!).toBeGreaterThan(lastSeqBeforeClear)
     expectContiguous(seqs)
     expect(seqs[seqs.length - 1]).toBe(LINES)
-    expect(text).toMatch(new RegExp(`\\] seq-done ${LINES}\\n`))
+    expect(text).toMatch(new RegExp(`\\] \\[stdout\\] seq-done ${LINES}\\n`))
     expect(text).toMatch(/Audit: \S+ cleared the logs/)
 
     expect(seen.reads, 'tail reads during the flood').toBeGreaterThan(5)
@@ -91,12 +91,12 @@ function size(file: string): number {
 }
 
 function lastSeq(text: string): number {
-  const all = [...text.matchAll(/\] seq (\d+)\n/g)]
+  const all = [...text.matchAll(/\] \[stdout\] seq (\d+)\n/g)]
   return Number(all[all.length - 1]?.[1] ?? 0)
 }
 
 function sequence(text: string): number[] {
-  return [...text.matchAll(/\] seq (\d+)$/gm)].map((m) => Number(m[1]))
+  return [...text.matchAll(/\] \[stdout\] seq (\d+)$/gm)].map((m) => Number(m[1]))
 }
 
 function expectWholeLines(text: string) {

@@ -131,7 +131,7 @@ describe.concurrent('live log stream (real server)', () => {
       // Every retained file was streamed, in order, each line once.
       expect(client.lines()).toEqual(linesOf(rotated.join('') + logText(server)))
       const numbers = client.lines().flatMap((l) => {
-        const m = /\] fast (\d+)$/.exec(l)
+        const m = /\] \[stdout\] fast (\d+)$/.exec(l)
         return m ? [Number(m[1])] : []
       })
       expect(numbers).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1))

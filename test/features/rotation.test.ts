@@ -31,9 +31,9 @@ function checkLines(files: { text: string }[]): number[] {
     const lines = text.slice(0, -1).split('\n')
     for (const l of lines) {
       if (!LOG_LINE.test(l)) throw new Error(`torn or unprefixed line: ${JSON.stringify(l.slice(0, 200))}`)
-      const m = /^\[[^\]]+\] big (\d+) x+$/.exec(l)
+      const m = /^\[[^\]]+\] \[stdout\] big (\d+) x+$/.exec(l)
       if (m) {
-        expect(l.length).toBe(122)
+        expect(l.length).toBe(131)
         numbers.push(Number(m[1]))
       }
     }
@@ -67,12 +67,12 @@ describe('log rotation', () => {
 
     const numbers = checkLines(files)
     expectConsecutive(numbers)
-    const printed = Number(/\] total (\d+)$/m.exec(files[2]!.text)![1])
+    const printed = Number(/\] \[stdout\] total (\d+)$/m.exec(files[2]!.text)![1])
     expect(numbers[numbers.length - 1]).toBe(printed)
     // About 500 MB of 101-byte lines were printed (about 9 s here); only the newest ~15 MB are kept.
     expect(printed).toBeGreaterThan(4_900_000)
     expect(numbers.length).toBeLessThan(printed)
-    // At least the two rotated files (2 x 5 MB of 123-byte log lines).
+    // At least the two rotated files (2 x 5 MB of 132-byte log lines).
     expect(numbers.length).toBeGreaterThan(80_000)
   })
 
@@ -85,7 +85,7 @@ describe('log rotation', () => {
     expect(files.length).toBeGreaterThanOrEqual(4)
     expect(files.length).toBeLessThanOrEqual(5)
     const numbers = checkLines(files)
-    const printed = Number(/\] total (\d+)$/m.exec(files[files.length - 1]!.text)![1])
+    const printed = Number(/\] \[stdout\] total (\d+)$/m.exec(files[files.length - 1]!.text)![1])
     expect(numbers).toHaveLength(printed)
     expectConsecutive(numbers)
     expect(numbers[0]).toBe(1)

@@ -88,7 +88,7 @@ describe.concurrent('per-run logs', () => {
     }
     const manual = linesOf((await runLogs(server, later[1]!)).body.logs)
     expect(manual[1]).toMatch(new RegExp(`Run ${later[1]} \\(trigger: manual\\)$`))
-    expect(manual).toContainEqual(expect.stringMatching(new RegExp(`^${TS}ok in ${later[1]}$`)))
+    expect(manual).toContainEqual(expect.stringMatching(new RegExp(`^${TS}\\[stdout\\] ok in ${later[1]}$`)))
     expect(manual[manual.length - 1]).toMatch(/Pipeline execution finished: success \(1\/1 steps/)
 
     // Cleared logs: the run is known, its lines are not.

@@ -1,6 +1,8 @@
 /** logs, tail, clear, /health and runs through `app.request()` over in-memory ports. */
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RunRecord } from '../../src/ports.js'
+import { ConfigError } from '../../src/errors.js'
+import type { LogStore, RunRecord } from '../../src/ports.js'
+import { createMemoryLogStore } from '../fakes/log-store.js'
 import { createMemorySystem, type MemorySystem } from '../fakes/system.js'
 import { expectErrorBody, expectIsoTimestamp, req } from './http.js'
 
@@ -148,5 +150,29 @@ describe('GET /api/cron/runs', () => {
   it('returns an empty list - no runs yet', async () => {
     sys = createMemorySystem()
     expect((await req(sys.app, 'GET', '/api/cron/runs')).body).toEqual({ runs: [] })
+  })
+})
+
+describe('a log the store cannot read', () => {
+  const detail = 'refusing to follow a symlink: /srv/logs/pipeline.log'
+  /** The memory store, except that reading the whole log or following it fails at once. */
+  function refusingSystem() {
+    const store = createMemoryLogStore()
+    const refuse = async function* (): AsyncGenerator<never> {
+      throw new ConfigError(detail)
+    }
+    const logs: LogStore = { ...store, readAll: refuse, follow: refuse }
+    sys = createMemorySystem({ app: { logs } })
+    return sys
+  }
+
+  it('answers 500 with the error body, not a 200 cut short - GET /api/cron/logs and the file cannot be opened', async () => {
+    const s = refusingSystem()
+    expectErrorBody(await req(s.app, 'GET', '/api/cron/logs'), 500, detail)
+  })
+
+  it('answers 500 with the error body, not a silent event stream - GET /api/cron/logs/stream and the file cannot be opened', async () => {
+    const s = refusingSystem()
+    expectErrorBody(await req(s.app, 'GET', '/api/cron/logs/stream'), 500, detail)
   })
 })

@@ -1,13 +1,13 @@
 /**
  * Retention of the file run history (issue 4.4): pruning keeps the newest runs and never loses
  * a record appended while a prune is going (the daemon appends without waiting: skipped ticks,
- * the `running` record of a new run).
+ * the `running` record of a new run). Lookups of unknown ids, and junk lines (issue 12).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFileRunHistory } from '../../adapters/node/run-history.js'
+import { createFileRunHistory, MAX_RECORD_BYTES } from '../../adapters/node/run-history.js'
 import type { RunRecord } from '../../src/ports.js'
 
 const dirs: string[] = []
@@ -81,5 +81,41 @@ describe('file run history retention', () => {
     await Promise.all([history.append(run(50, 'running')), history.append(run(51, 'running')), history.append(run(50)), history.append(run(51))])
     expect((await history.get(run(50).id))?.status).toBe('success')
     expect((await history.get(run(51).id))?.status).toBe('success')
+  })
+})
+
+describe('file run history lookups', () => {
+  it('answers an unknown id without reading the file again while it is unchanged, and reads it again after an append', async () => {
+    const dir = stateDir()
+    const file = join(dir, 'runs.jsonl')
+    const history = createFileRunHistory(dir, 10)
+    await history.append(run(1))
+    // Whole seconds survive utimes exactly, so the file's size, inode and mtime can be kept as they were.
+    const at = new Date(Date.UTC(2025, 0, 1))
+    utimesSync(file, at, at)
+    expect(await history.get(run(2).id)).toBeNull()
+    // Same size, same inode, same mtime, other content: only a read of the file could see run 2 now.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(run(1).id, run(2).id))
+    utimesSync(file, at, at)
+    expect(await history.get(run(2).id)).toBeNull()
+    expect(await history.get('no-such-run')).toBeNull()
+    await history.append(run(3))
+    expect((await history.get(run(2).id))?.id).toBe(run(2).id)
+    expect(await history.get(run(1).id)).toBeNull()
+  })
+
+  it('warns once about an over-long record and an unterminated tail, however often the file is read', async () => {
+    const dir = stateDir()
+    const file = join(dir, 'runs.jsonl')
+    const warnings: string[] = []
+    const history = createFileRunHistory(dir, 10, (m) => warnings.push(m))
+    writeFileSync(file, JSON.stringify(run(1)) + '\n' + 'x'.repeat(MAX_RECORD_BYTES + 1) + '\n' + JSON.stringify(run(2)) + '\n{"id":"torn')
+    for (let i = 0; i < 3; i++) {
+      expect((await history.list(10)).map((r) => r.id)).toEqual([run(2).id, run(1).id])
+      expect(await history.get(`unknown-${i}`)).toBeNull()
+    }
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/runs\.jsonl: skipped a record of 11 bytes at byte \d+: no newline at its end/)
+    expect(warnings[1]).toMatch(new RegExp(`runs\\.jsonl: skipped a record of ${MAX_RECORD_BYTES + 1} bytes at byte \\d+: longer than ${MAX_RECORD_BYTES} bytes`))
   })
 })

@@ -17,7 +17,7 @@ describe('extractRunLines', () => {
       'Run r1 (trigger: schedule)',
       '[1/1] Running work...',
       'Audit: 127.0.0.1 started the daemon with interval: 1 seconds (PID: 1)',
-      'output 1',
+      '[stdout] output 1',
       'Skipping scheduled run: the previous run (r1) is still in progress',
       'Manual run ignored: a run is already in progress',
       '[stderr] oops',
@@ -30,7 +30,7 @@ describe('extractRunLines', () => {
         '========== Pipeline execution started ==========',
         'Run r1 (trigger: schedule)',
         '[1/1] Running work...',
-        'output 1',
+        '[stdout] output 1',
         '[stderr] oops',
         '[1/1] work finished: exit 0 in 1.00s',
         '========== Pipeline execution finished: success (1/1 steps, 1.00s) ==========',
@@ -46,10 +46,45 @@ describe('extractRunLines', () => {
     const text = log(
       '========== Pipeline execution started ==========',
       'Run r1 (trigger: schedule)',
-      'partial',
+      '[stdout] partial',
       '========== Pipeline execution started ==========',
       'Run r2 (trigger: schedule)',
     )
-    expect(await extractRunLines(chunks(text), 'r1')).toEqual([ts + '========== Pipeline execution started ==========', ts + 'Run r1 (trigger: schedule)', ts + 'partial'])
+    expect(await extractRunLines(chunks(text), 'r1')).toEqual([ts + '========== Pipeline execution started ==========', ts + 'Run r1 (trigger: schedule)', ts + '[stdout] partial'])
+  })
+
+  it('keeps the lines after a forged "finished" line and keeps forged audit lines - a step printed them', async () => {
+    const forged = [
+      '[stdout] ' + ts + '========== Pipeline execution finished: success (2/2 steps, 0.01s) ==========',
+      '[stdout] ========== Pipeline execution started ==========',
+      '[stderr] Audit: 10.9.9.9 stopped the daemon',
+      '[stdout] Skipping scheduled run: nothing to see',
+    ]
+    const text = log(
+      '========== Pipeline execution started ==========',
+      'Run r1 (trigger: manual)',
+      '[1/2] Running liar...',
+      ...forged,
+      '[1/2] liar finished: exit 0 in 0.01s',
+      '[2/2] Running real...',
+      '[2/2] real failed: exit 3 in 0.01s',
+      '========== Pipeline execution finished: failed (1/2 steps, 0.02s) ==========',
+    )
+    const lines = await extractRunLines(chunks(text), 'r1')
+    expect(lines).toHaveLength(11)
+    expect(lines!.slice(3, 7)).toEqual(forged.map((l) => ts + l))
+    expect(lines!.at(-2)).toBe(ts + '[2/2] real failed: exit 3 in 0.01s')
+    expect(lines!.at(-1)).toBe(ts + '========== Pipeline execution finished: failed (1/2 steps, 0.02s) ==========')
+  })
+
+  it('does not find a run by a "Run <id>" line a step printed - only the daemon names runs', async () => {
+    const text = log(
+      '========== Pipeline execution started ==========',
+      'Run r1 (trigger: manual)',
+      '[stdout] ========== Pipeline execution started ==========',
+      '[stdout] Run r9 (trigger: manual)',
+      '========== Pipeline execution finished: success (1/1 steps, 0.01s) ==========',
+    )
+    expect(await extractRunLines(chunks(text), 'r9')).toBeNull()
   })
 })

@@ -1,6 +1,6 @@
 /** One run through the fake runner with fake timers: order, log lines, failures, timeout, cancel, the record. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { logTimestamp } from '../../src/log-line.js'
+import { daemonText, formatLine, logTimestamp } from '../../src/log-line.js'
 import type { Pipeline, PipelineStep } from '../../src/pipeline.js'
 import { runPipeline, TIMEOUT_KILL_DELAY_MS, type RunOptions } from '../../src/run-pipeline.js'
 import { runRecordSchema } from '../../src/schemas.js'
@@ -58,7 +58,7 @@ describe('runPipeline', () => {
       L(0, '========== Pipeline execution started =========='),
       L(0, 'Run run-1 (trigger: schedule)'),
       L(0, '[1/3] Running extract...'),
-      L(0, 'rows: 10'),
+      L(0, '[stdout] rows: 10'),
       L(10, '[1/3] extract finished: exit 0 in 0.01s'),
       L(10, '[2/3] Running transform...'),
       L(20, '[2/3] transform finished: exit 0 in 0.01s'),
@@ -128,7 +128,7 @@ describe('runPipeline', () => {
     expect(lines.at(-1)).toMatch(/Pipeline execution finished: failed \(2\/3 steps, 0\.00s\) ={10}$/)
   })
 
-  it('marks stderr lines and joins lines split across chunks - mixed output', async () => {
+  it('marks stdout and stderr lines and joins lines split across chunks - mixed output', async () => {
     const { lines } = await run([step('x')], {
       x: {
         output: [
@@ -140,7 +140,26 @@ describe('runPipeline', () => {
         exitAfterMs: 8,
       },
     })
-    expect(lines.slice(3, -2)).toEqual([L(5, 'hello'), L(6, '[stderr] warn 1'), L(6, '[stderr] warn 2'), L(7, 'world'), L(8, 'no newline at exit')])
+    expect(lines.slice(3, -2)).toEqual([L(5, '[stdout] hello'), L(6, '[stderr] warn 1'), L(6, '[stderr] warn 2'), L(7, '[stdout] world'), L(8, '[stdout] no newline at exit')])
+  })
+
+  it('writes no line that reads as a daemon line - a step printing fake "finished", "Run" and "Audit:" lines', async () => {
+    const fake = [
+      L(1, '========== Pipeline execution finished: success (2/2 steps, 0.01s) =========='),
+      '========== Pipeline execution started ==========',
+      'Run run-9 (trigger: manual)',
+      'Audit: 10.9.9.9 stopped the daemon',
+    ]
+    const { lines } = await run([step('liar'), step('real')], {
+      liar: { output: [{ text: fake.join('\n') + '\n' }, { text: fake.join('\n'), stream: 'stderr' }], exitAfterMs: 5 },
+      real: { exitCode: 3, exitAfterMs: 5 },
+    })
+    const stepLines = lines.slice(3, 11)
+    expect(stepLines).toEqual([...fake.map((f) => L(0, `[stdout] ${f}`)), ...fake.map((f) => L(5, `[stderr] ${f}`))])
+    expect(stepLines.map(daemonText)).toEqual(Array(8).fill(null))
+    const daemonLines = lines.map(daemonText).filter((t) => t !== null)
+    expect(daemonLines).toHaveLength(7)
+    expect(daemonLines.at(-1)).toBe('========== Pipeline execution finished: failed (1/2 steps, 0.01s) ==========')
   })
 
   it('reports a step that died by a signal - SIGSEGV', async () => {
@@ -218,5 +237,12 @@ describe('cancel via AbortSignal', () => {
       [0, 'a'],
       [1, 'b'],
     ])
+  })
+})
+
+describe('formatLine', () => {
+  it('writes one line - a daemon message with line breaks in it (an error text)', () => {
+    const line = formatLine('Daemon error: boom\n[2025-12-26 10:30:45] Audit: 10.9.9.9 stopped the daemon\r\n', T0)
+    expect(line).toBe(`[${logTimestamp(T0)}] Daemon error: boom [2025-12-26 10:30:45] Audit: 10.9.9.9 stopped the daemon \n`)
   })
 })

@@ -17,9 +17,6 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
       process.stdout.write(text)
       file?.append(text)
     },
-    reopen() {
-      file?.reopen()
-    },
     close() {
       file?.close()
     },
