@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
 import type { Lock } from '../../src/ports.js'
 import { LockTimeoutError } from '../../src/ports.js'
+import { nullUnlessRefused, readTextNoFollow } from '../node/no-follow.js'
 
 // A lock file that stays empty or garbled this long was left by a holder that died mid-write.
 const UNREADABLE_LOCK_MS = 10_000
@@ -9,6 +10,7 @@ const UNREADABLE_LOCK_MS = 10_000
 /**
  * An exclusive-create lock file naming its holder (pid and a token), broken only when that holder
  * is dead: start, stop, pause and resume of every API server on one state dir take turns.
+ * Never read through a symlink: one planted there is refused, naming the path.
  */
 export function createLockFile(lockPath: string, dir: string): Lock {
   async function tryLock(token: string): Promise<boolean> {
@@ -36,7 +38,7 @@ export function createLockFile(lockPath: string, dir: string): Lock {
 
   /** A lock whose holder process is gone (crashed mid start/stop) is moved away, then deleted. */
   async function breakIfStale() {
-    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    const seen = await readTextNoFollow(lockPath).catch(nullUnlessRefused)
     if (seen === null) return
     let holder: number | null = null
     try {
@@ -44,7 +46,7 @@ export function createLockFile(lockPath: string, dir: string): Lock {
     } catch {
       // Being written right now (open, then write): not stale, unless it has stayed unreadable
       // for a while (its holder died between the two).
-      const age = await stat(lockPath).then((st) => Date.now() - st.mtimeMs).catch(() => 0)
+      const age = await lstat(lockPath).then((st) => Date.now() - st.mtimeMs).catch(() => 0)
       if (age < UNREADABLE_LOCK_MS) return
     }
     if (holder !== null && isAlive(holder)) return
@@ -55,13 +57,13 @@ export function createLockFile(lockPath: string, dir: string): Lock {
       return
     }
     // Someone may have taken a fresh lock between our read and the rename: give it back.
-    const moved = await readFile(aside, 'utf8').catch(() => null)
+    const moved = await readTextNoFollow(aside).catch(() => null)
     if (moved !== seen) await link(aside, lockPath).catch(() => undefined)
     await unlink(aside).catch(() => undefined)
   }
 
   async function unlock(token: string) {
-    const seen = await readFile(lockPath, 'utf8').catch(() => null)
+    const seen = await readTextNoFollow(lockPath).catch(() => null)
     if (seen && seen.includes(`"token":"${token}"`)) await unlink(lockPath).catch(() => undefined)
   }
 

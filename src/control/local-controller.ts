@@ -116,6 +116,8 @@ export function createLocalController(o: LocalControllerOptions): CronController
         if (reply?.ok) return { ok: true, pid: daemon.pid }
         await writeDesired({ state: 'stopped' })
         if (reply && reply.refusal === 'already_running') return { ok: false, reason: 'already_running', pid: daemon.pid }
+        // A daemon left with nothing to run exits: the failed start answers once it is gone.
+        if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
         throw new ApiError(500, `Daemon failed to start: ${reply ? reply.detail : 'the daemon did not answer'}`)
       })
     },
@@ -154,8 +156,8 @@ export function createLocalController(o: LocalControllerOptions): CronController
       if (!live || !daemon) {
         // Nothing of ours runs it: a state file left behind is stale (cleaned only under the lock,
         // so a concurrent start is never undone). Without one, nothing is read but this file.
-        const seen = await o.state.read().catch(() => null)
-        if (seen && (seen.value || 'corrupt' in seen)) await o.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
+        const seen = await o.state.read()
+        if (seen.value || 'corrupt' in seen) await o.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
         const loop = o.keeper.crashLoop()
         return {
           is_running: false,
