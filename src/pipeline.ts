@@ -11,11 +11,28 @@ export interface PipelineStep {
   env?: Record<string, string>
   timeout_seconds?: number
   continue_on_error?: boolean
+  /** A failed or timed-out attempt is tried again, up to this many times. */
+  retries?: number
+  /** The wait before the first retry; it doubles after each failed attempt, up to 300 s. */
+  retry_delay_seconds?: number
 }
+
+/** Where a pipeline's events are POSTed. */
+export interface NotifyTarget {
+  url: string
+  on: NotifyEvent[]
+  /** The environment variable (of the daemon) holding the HMAC-SHA256 secret. */
+  secret_env?: string
+}
+
+export type NotifyEvent = 'failure' | 'success' | 'recovery' | 'skipped'
 
 export interface Pipeline {
   name: string
   steps: PipelineStep[]
+  /** The whole run's limit: past it the running step's tree is ended and the run is `timed_out`. */
+  timeout_seconds?: number
+  notify?: NotifyTarget[]
 }
 
 const stepSchema = z.strictObject({
@@ -39,12 +56,38 @@ const stepSchema = z.strictObject({
     .max(7 * 24 * 3600, { error: 'must be at most 604800 (one week)' })
     .optional(),
   continue_on_error: z.boolean({ error: 'expected true or false' }).optional(),
+  retries: z.number({ error: 'expected an integer from 0 to 10' }).int({ error: 'expected an integer from 0 to 10' }).min(0, { error: 'expected an integer from 0 to 10' }).max(10, { error: 'expected an integer from 0 to 10' }).optional(),
+  retry_delay_seconds: z
+    .number({ error: 'expected a number of seconds' })
+    .positive({ error: 'must be > 0' })
+    .max(300, { error: 'must be at most 300' })
+    .optional(),
+})
+
+const notifySchema = z.strictObject({
+  url: z
+    .string({ error: 'expected a URL string' })
+    .max(2000, { error: 'must be at most 2000 characters' })
+    .refine((u) => /^https?:\/\/[^\s/]+/i.test(u) && URL.canParse(u), { error: 'expected an http:// or https:// URL' }),
+  on: z
+    .array(z.enum(['failure', 'success', 'recovery', 'skipped'], { error: 'expected "failure", "success", "recovery" or "skipped"' }), { error: 'expected an array of events' })
+    .min(1, { error: 'must name at least one event' }),
+  secret_env: z
+    .string({ error: 'expected the name of an environment variable' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable' })
+    .optional(),
 })
 
 export const pipelineSchema = z
   .strictObject({
     name: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }).optional(),
     steps: z.array(stepSchema, { error: 'expected an array of steps' }).min(1, { error: 'must have at least one step' }),
+    timeout_seconds: z
+      .number({ error: 'expected a number of seconds' })
+      .positive({ error: 'must be > 0' })
+      .max(7 * 24 * 3600, { error: 'must be at most 604800 (one week)' })
+      .optional(),
+    notify: z.array(notifySchema, { error: 'expected an array of webhooks' }).max(20, { error: 'at most 20 webhooks' }).optional(),
   })
   .superRefine((p, ctx) => {
     const seen = new Set<string>()
@@ -70,8 +113,8 @@ export function parsePipeline(text: string, fileLabel: string): Pipeline {
     const issue = result.error.issues[0]!
     throw new ConfigError(`${fileLabel}: ${formatIssue(issue)}`)
   }
-  const { name, steps } = result.data
-  return { name: name ?? 'pipeline', steps }
+  const { name, ...rest } = result.data
+  return { name: name ?? 'pipeline', ...rest }
 }
 
 /** `steps[1].run: expected ...`, or `key "x": not allowed` for unknown keys. */

@@ -1,7 +1,8 @@
-import { formatLine, LineSplitter, logTimestamp, RUN_STARTED, runFinishedLine, runIdLine, STDERR_MARK, STDOUT_MARK } from './log-line.js'
+import { formatLine, RUN_STARTED, runFinishedLine, runIdLine } from './log-line.js'
 import type { Pipeline, PipelineStep } from './pipeline.js'
-import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
+import type { LogWriter, ProcessRunner, RunRecord, StepRecord } from './ports.js'
 import { INSTANCE_ENV } from './ports.js'
+import { describeStepOutcome, runAttempt } from './run-step.js'
 
 export interface RunOptions {
   id: string
@@ -38,48 +39,54 @@ export function daemonVariables(o: { instanceId: string; pipeline: string; runId
   }
 }
 
-/** A timed-out step gets SIGTERM, then SIGKILL this much later. */
-export const TIMEOUT_KILL_DELAY_MS = 5000
+export { TIMEOUT_KILL_DELAY_MS } from './run-step.js'
 
-/** Runs the steps in order, logging every line, and returns the finished run record. */
+/** The longest wait between two attempts of a step, however many retries. */
+export const MAX_RETRY_DELAY_SECONDS = 300
+
+/**
+ * Runs the steps in order, logging every line, and returns the finished run record. A failed
+ * step is tried again when it has `retries`; the pipeline's `timeout_seconds` bounds the whole run.
+ */
 export async function runPipeline(opts: RunOptions): Promise<RunRecord> {
   const now = opts.now ?? (() => new Date())
   const started = now()
   const { steps } = opts.pipeline
   const records: StepRecord[] = []
   const line = (text: string) => opts.log.append(formatLine(text, now()))
+  const deadline = new AbortController()
+  const limitSeconds = opts.pipeline.timeout_seconds
+  const deadlineTimer = limitSeconds !== undefined ? setTimeout(() => deadline.abort(), limitSeconds * 1000) : undefined
 
   line(RUN_STARTED)
   line(runIdLine(opts.id, opts.trigger))
 
-  let stoppedBy: StepRecord['status'] | null = null
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i]!
-    if (opts.signal.aborted) {
-      stoppedBy = 'cancelled'
-      break
+  let stop: { status: RunRecord['status']; reason: string } | null = null
+  try {
+    for (let i = 0; i < steps.length && !stop; i++) {
+      const step = steps[i]!
+      if (opts.signal.aborted) stop = { status: 'cancelled', reason: 'cancelled by a stop' }
+      else if (deadline.signal.aborted) stop = overDeadline(limitSeconds!, null)
+      if (stop) break
+      const record = await runStepWithRetries(step, i, opts, deadline.signal, now, line)
+      records.push(record)
+      if (record.status === 'success') continue
+      if (record.status === 'cancelled') stop = { status: 'cancelled', reason: 'cancelled by a stop' }
+      else if (deadline.signal.aborted) stop = overDeadline(limitSeconds!, step.name)
+      else if (!step.continue_on_error) stop = { status: record.status === 'timed_out' ? 'timed_out' : 'failed', reason: `step ${step.name} ${describeStepOutcome(record)}` }
     }
-    const prefix = `[${i + 1}/${steps.length}]`
-    const at = now()
-    opts.onStep?.(i, step, at)
-    line(`${prefix} Running ${step.name}...`)
-    const record = await runStep(step, at, opts, now)
-    records.push(record)
-    line(`${prefix} ${step.name} ${describeOutcome(record)}`)
-    if (record.status === 'success') continue
-    if (record.status === 'cancelled') {
-      stoppedBy = 'cancelled'
-      break
-    }
-    if (!step.continue_on_error) {
-      stoppedBy = record.status
-      break
-    }
+  } finally {
+    clearTimeout(deadlineTimer)
   }
+  // Steps never reached are listed too, so the record says 1 of 3 ran, not 1 of 1.
+  for (const step of steps.slice(records.length)) records.push(notRun(step))
 
   const finished = now()
   const durationMs = finished.getTime() - started.getTime()
-  const status = runStatus(stoppedBy, records)
+  const failedAlong = records.filter((r) => r.status !== 'success' && r.status !== 'not_run')
+  // continue_on_error lets the run go on, but a run with a failed step did not succeed.
+  const outcome = stop ?? (failedAlong.length ? { status: 'failed' as const, reason: `${failedAlong.length} step${failedAlong.length > 1 ? 's' : ''} failed and the run went on (continue_on_error): ${failedAlong.map((r) => r.name).join(', ')}` } : null)
+  const status = outcome?.status ?? 'success'
   const ok = records.filter((r) => r.status === 'success').length
   line(runFinishedLine(status, ok, steps.length, durationMs))
   return {
@@ -87,6 +94,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunRecord> {
     instance_id: opts.instanceId,
     trigger: opts.trigger,
     status,
+    ...(outcome ? { reason: outcome.reason } : {}),
     scheduled_at: opts.scheduledAt?.toISOString() ?? null,
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
@@ -95,90 +103,78 @@ export async function runPipeline(opts: RunOptions): Promise<RunRecord> {
   }
 }
 
-function runStatus(stoppedBy: StepRecord['status'] | null, records: StepRecord[]): RunRecord['status'] {
-  if (stoppedBy === 'cancelled') return 'cancelled'
-  if (stoppedBy === 'timed_out') return 'timed_out'
-  if (stoppedBy === 'failed') return 'failed'
-  // continue_on_error lets the run go on, but a run with a failed step did not succeed.
-  return records.some((r) => r.status !== 'success') ? 'failed' : 'success'
+function overDeadline(seconds: number, during: string | null): { status: 'timed_out'; reason: string } {
+  return { status: 'timed_out', reason: `the run took longer than its timeout_seconds (${seconds}s)${during ? ` during step ${during}` : ''}` }
 }
 
-function describeOutcome(r: StepRecord): string {
-  const took = `in ${(r.duration_ms / 1000).toFixed(2)}s`
-  if (r.status === 'success') return `finished: exit 0 ${took}`
-  if (r.status === 'timed_out') return `timed out ${took}`
-  if (r.status === 'cancelled') return `cancelled ${took}`
-  if (r.error) return `failed: ${r.error}`
-  return r.signal ? `failed: signal ${r.signal} ${took}` : `failed: exit ${r.exit_code} ${took}`
-}
-
-async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, now: () => Date): Promise<StepRecord> {
+/** Attempts of one step until one succeeds, the retries run out, or the run is cancelled or out of time. */
+async function runStepWithRetries(
+  step: PipelineStep,
+  index: number,
+  opts: RunOptions,
+  deadline: AbortSignal,
+  now: () => Date,
+  line: (text: string) => void,
+): Promise<StepRecord> {
+  const prefix = `[${index + 1}/${opts.pipeline.steps.length}]`
+  const tries = (step.retries ?? 0) + 1
+  const startedAt = now()
   const env = { ...opts.baseEnv, ...step.env, ...opts.ownEnv }
-  const argv = typeof step.run === 'string' ? ['/bin/sh', '-c', step.run] : step.run
   const cwd = resolveCwd(opts.pipelineDir, step.cwd)
-  const out = new LineSplitter()
-  const err = new LineSplitter()
-  // One write per chunk: a step printing 50k lines/s costs one timestamp and one write per read.
-  const write = (lines: string[], mark: string) => {
-    if (lines.length === 0) return
-    const ts = `[${logTimestamp(now())}] ${mark}`
-    opts.log.append(`${ts}${lines.join(`\n${ts}`)}\n`)
-  }
-
-  let proc: SpawnedProcess
-  try {
-    proc = opts.runner.spawn({ argv, cwd, env }, (text, stream) => {
-      if (stream === 'stdout') write(out.push(text), STDOUT_MARK)
-      else write(err.push(text), STDERR_MARK)
-    })
-  } catch (e) {
-    return failedToStart(step, startedAt, now, (e as Error).message)
-  }
-
-  let reason: 'timeout' | 'cancelled' | null = null
-  const timers: ReturnType<typeof setTimeout>[] = []
-  const end = (why: 'timeout' | 'cancelled', killAfterMs: number) => {
-    if (reason) return
-    reason = why
-    proc.killGroup('SIGTERM')
-    timers.push(setTimeout(() => proc.killGroup('SIGKILL'), killAfterMs))
-  }
-  const onAbort = () => end('cancelled', opts.graceMs)
-  opts.signal.addEventListener('abort', onAbort, { once: true })
-  if (opts.signal.aborted) onAbort()
-  if (step.timeout_seconds !== undefined) {
-    timers.push(setTimeout(() => end('timeout', TIMEOUT_KILL_DELAY_MS), step.timeout_seconds * 1000))
-  }
-
-  const result = await proc.exited
-  opts.signal.removeEventListener('abort', onAbort)
-  for (const t of timers) clearTimeout(t)
-  write(out.flush(), STDOUT_MARK)
-  write(err.flush(), STDERR_MARK)
-
-  if (result.error) return failedToStart(step, startedAt, now, result.error)
-  const status: StepRecord['status'] =
-    reason === 'timeout' ? 'timed_out' : reason === 'cancelled' ? 'cancelled' : result.exitCode === 0 ? 'success' : 'failed'
-  return {
-    name: step.name,
-    status,
-    exit_code: result.exitCode,
-    signal: result.signal,
-    started_at: startedAt.toISOString(),
-    duration_ms: now().getTime() - startedAt.getTime(),
+  opts.onStep?.(index, step, startedAt)
+  for (let attempt = 1; ; attempt++) {
+    const of = tries > 1 ? ` (attempt ${attempt} of ${tries})` : ''
+    line(`${prefix} Running ${step.name}...${attempt > 1 ? of : ''}`)
+    const attemptStart = now()
+    const result = await runAttempt(step, { runner: opts.runner, log: opts.log, env, cwd, cancel: opts.signal, graceMs: opts.graceMs, deadline, now })
+    const record: StepRecord = {
+      name: step.name,
+      status: result.status,
+      exit_code: result.exit_code,
+      signal: result.signal,
+      started_at: startedAt.toISOString(),
+      duration_ms: now().getTime() - startedAt.getTime(),
+      attempts: attempt,
+      ...(result.error ? { error: result.error } : {}),
+    }
+    const outcome = describeStepOutcome({ ...record, duration_ms: now().getTime() - attemptStart.getTime() })
+    const retryable = (result.status === 'failed' || result.status === 'timed_out') && !result.byDeadline
+    if (!retryable || attempt >= tries || opts.signal.aborted || deadline.aborted) {
+      line(`${prefix} ${step.name} ${outcome}${of}`)
+      return record
+    }
+    const delay = Math.min((step.retry_delay_seconds ?? 1) * 2 ** (attempt - 1), MAX_RETRY_DELAY_SECONDS)
+    line(`${prefix} ${step.name} ${outcome}${of}, retrying in ${formatDelay(delay)}`)
+    // A stop (cancel) or the run's deadline cuts the wait short; a drain lets the retries go on.
+    if (!(await waitUnlessAborted(delay * 1000, [opts.signal, deadline]))) {
+      const cancelled = opts.signal.aborted
+      line(`${prefix} ${step.name} ${cancelled ? 'cancelled while waiting to retry' : 'not retried: the run is out of time'}`)
+      return { ...record, status: cancelled ? 'cancelled' : record.status, duration_ms: now().getTime() - startedAt.getTime() }
+    }
   }
 }
 
-function failedToStart(step: PipelineStep, startedAt: Date, now: () => Date, error: string): StepRecord {
-  return {
-    name: step.name,
-    status: 'failed',
-    exit_code: null,
-    signal: null,
-    started_at: startedAt.toISOString(),
-    duration_ms: now().getTime() - startedAt.getTime(),
-    error,
-  }
+function notRun(step: PipelineStep): StepRecord {
+  return { name: step.name, status: 'not_run', exit_code: null, signal: null, started_at: null, duration_ms: 0, attempts: 0 }
+}
+
+/** Resolves true after `ms`, or false as soon as one of `signals` aborts. */
+function waitUnlessAborted(ms: number, signals: AbortSignal[]): Promise<boolean> {
+  if (signals.some((s) => s.aborted)) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer)
+      for (const s of signals) s.removeEventListener('abort', onAbort)
+      resolve(value)
+    }
+    const onAbort = () => done(false)
+    const timer = setTimeout(() => done(true), ms)
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function formatDelay(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`
 }
 
 /** Joins a step's `cwd` onto the pipeline folder (absolute `cwd`s are kept as they are). */

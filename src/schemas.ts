@@ -32,11 +32,12 @@ export const scheduleSchema = z
 export const stepRecordSchema = z
   .object({
     name: z.string(),
-    status: z.enum(['success', 'failed', 'timed_out', 'cancelled']),
+    status: z.enum(['success', 'failed', 'timed_out', 'cancelled', 'not_run']).openapi({ description: '`not_run`: the run stopped before this step' }),
     exit_code: z.number().int().nullable(),
     signal: z.string().nullable(),
-    started_at: timestamp,
+    started_at: timestamp.nullable(),
     duration_ms: z.number(),
+    attempts: z.number().int().optional().openapi({ description: 'How many times the step was run (retries + 1 at most; 0 when not run). Absent in records of older versions.' }),
     error: z.string().optional().openapi({ description: 'Why the step could not start (e.g. command not found)' }),
   })
   .openapi('StepRecord')

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.js'
 import type { CronController, DaemonStatus, JsonFile, LastRun, Lock, ProcessControl, RunHistory, StopMode } from '../ports.js'
 import { LockTimeoutError } from '../ports.js'
 import type { DesiredState, PipelineHome, PipelineStateFile, Reply } from '../daemon/protocol.js'
-import { sweepTagged } from '../daemon/sweep.js'
+import { sweepTree } from '../daemon/sweep.js'
 import { createTicker, nextRuns } from '../schedule.js'
 import type { DaemonLink } from './daemon-link.js'
 import type { Keeper } from './keeper.js'
@@ -24,6 +24,8 @@ export interface LocalControllerOptions {
   runs: RunHistory
   /** Reads and validates the pipeline file; throws a ConfigError with a one-line message. */
   checkPipeline: () => Promise<void>
+  /** Appends a line to the pipeline's log. */
+  note?: (text: string) => void
   /** The daemon's grace for a cancelled step; a stop waits this long plus a slack. */
   graceMs: number
   drainTimeoutMs: number
@@ -60,9 +62,9 @@ export function createLocalController(o: LocalControllerOptions): CronController
 
   /** What a dead daemon left of this pipeline is cleaned; true while a live daemon of ours holds it. */
   async function cleanLeftovers(): Promise<boolean> {
-    const result = await reconcilePipeline({ state: o.state, runs: o.runs, procs: o.procs, now }, 'the daemon died during the run')
-    if (result === 'cleaned') lastRunCache = null
-    return result === 'live'
+    const result = await reconcilePipeline({ state: o.state, runs: o.runs, procs: o.procs, note: o.note, now }, 'the daemon died during the run')
+    if (!result.live) lastRunCache = null
+    return result.live
   }
 
   async function writeDesired(patch: Partial<DesiredState> & Pick<DesiredState, 'state'>) {
@@ -84,7 +86,7 @@ export function createLocalController(o: LocalControllerOptions): CronController
   async function force(instanceId: string): Promise<number[]> {
     const daemon = o.link.daemon()
     if (daemon && (await o.procs.identify(daemon.pid, daemon.instance_id)) === 'ours') o.procs.signal(daemon.pid, 'SIGKILL')
-    const { killed, survivors } = await sweepTagged(o.procs, instanceId)
+    const { killed, left: survivors } = await sweepTree(o.procs, instanceId)
     await o.state.remove().catch(() => undefined)
     await abandonRunning({ runs: o.runs, now }, 'the daemon was killed after it did not stop in time')
     lastRunCache = null
@@ -142,8 +144,8 @@ export function createLocalController(o: LocalControllerOptions): CronController
         // The daemon exits with its last pipeline: the answer waits for it to be gone.
         if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
         // Whatever of the tree is still alive now survived the daemon's own sweep.
-        const late = await sweepTagged(o.procs, live.instance_id)
-        const survivors = [...(reply.survivors ?? []), ...late.killed, ...late.survivors]
+        const late = await sweepTree(o.procs, live.instance_id)
+        const survivors = [...(reply.survivors ?? []), ...late.killed, ...late.left]
         return { ok: true, pid: daemon.pid, survivors, forced: false }
       })
     },

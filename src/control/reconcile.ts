@@ -1,13 +1,17 @@
-import type { JsonFile, ProcessControl, RunHistory } from '../ports.js'
+import type { JsonFile, ProcessControl, RunHistory, RunRecord } from '../ports.js'
 import type { PipelineStateFile } from '../daemon/protocol.js'
-import { sweepTagged } from '../daemon/sweep.js'
+import { sweepTree } from '../daemon/sweep.js'
 
 export interface PipelineLeftovers {
   state: JsonFile<PipelineStateFile>
   runs: RunHistory
   procs: ProcessControl
+  /** Appends a line to the pipeline's log (webhooks the dead daemon was still sending). */
+  note?: (text: string) => void
   now?: () => Date
 }
+
+export type Reconciled = { live: true } | { live: false; abandoned: RunRecord[] }
 
 /**
  * Ends what a daemon that is gone left of one pipeline: its steps that run on as orphans (found by
@@ -15,25 +19,29 @@ export interface PipelineLeftovers {
  * `abandoned`, with `why`), and its state file. A state naming a live daemon of ours is left alone;
  * a pid is never signalled because a state file names it. Returns whether a live daemon holds it.
  */
-export async function reconcilePipeline(o: PipelineLeftovers, why: string): Promise<'live' | 'cleaned'> {
+export async function reconcilePipeline(o: PipelineLeftovers, why: string): Promise<Reconciled> {
   const read = await o.state.read()
   if ('corrupt' in read) await o.state.quarantine()
   const state = read.value
   if (state) {
-    if ((await o.procs.identify(state.pid, state.daemon_instance)) === 'ours') return 'live'
-    await sweepTagged(o.procs, state.instance_id)
+    if ((await o.procs.identify(state.pid, state.daemon_instance)) === 'ours') return { live: true }
+    await sweepTree(o.procs, state.instance_id)
+    for (const lost of state.pending_webhooks ?? []) o.note?.(`Webhook ${lost.event} for run ${lost.run_id} → ${lost.to}: lost (${why.replace(/ during the run$/, '')})`)
     await o.state.remove()
   }
-  await abandonRunning(o, why)
-  return 'cleaned'
+  return { live: false, abandoned: await abandonRunning(o, why) }
 }
 
 /** Every run still recorded `running` becomes `abandoned`: no daemon is left to finish it. */
-export async function abandonRunning(o: Pick<PipelineLeftovers, 'runs' | 'now'>, why: string) {
+export async function abandonRunning(o: Pick<PipelineLeftovers, 'runs' | 'now'>, why: string): Promise<RunRecord[]> {
   const now = o.now ?? (() => new Date())
+  const abandoned: RunRecord[] = []
   for (const run of await o.runs.list(20)) {
     if (run.status !== 'running') continue
     const finished = now()
-    await o.runs.append({ ...run, status: 'abandoned', reason: why, finished_at: finished.toISOString(), duration_ms: finished.getTime() - Date.parse(run.started_at) })
+    const record: RunRecord = { ...run, status: 'abandoned', reason: why, finished_at: finished.toISOString(), duration_ms: finished.getTime() - Date.parse(run.started_at) }
+    await o.runs.append(record)
+    abandoned.push(record)
   }
+  return abandoned
 }

@@ -71,6 +71,8 @@ export const pipelineStateFileSchema = pipelineLiveSchema.extend({
   runtime: z.string(),
   run_immediately: z.boolean(),
   pipeline_file: z.string(),
+  /** Webhook deliveries in flight: logged as lost by whoever cleans up after a crash. */
+  pending_webhooks: z.array(z.object({ event: z.string(), run_id: z.string(), to: z.string() })).optional(),
 })
 export type PipelineStateFile = z.infer<typeof pipelineStateFileSchema>
 
