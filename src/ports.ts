@@ -127,6 +127,9 @@ export interface ProcessControl {
 /** The environment variable that marks every process of one daemon's tree. */
 export const INSTANCE_ENV = 'PIPELINE_CRON_INSTANCE'
 
+/** The daemon's own variables (the marker among them): a step's `env` may not set these. */
+export const RESERVED_ENV_PREFIX = 'PIPELINE_CRON_'
+
 export interface LaunchedDaemon {
   pid: number
   /** Settles when the daemon process exits, with what it printed on stderr (its start-up error). */
