@@ -135,8 +135,8 @@ describe('stop', () => {
     // Each successor is born after a scan's snapshot, as a child born after the /proc listing.
     const chain = forkDuringScans(s.table, s.table.spawn({ tag: inst, pgid: 99999 }), 3)
     const r = await s.controller.stop('cancel')
-    expect(chain).toHaveLength(4)
     expect(chain.filter((p) => p.alive).map((p) => p.pid)).toEqual([])
+    expect(chain).toHaveLength(4)
     expect(r).toMatchObject({ ok: true, forced: false, survivors: chain.map((p) => p.pid) })
   })
 

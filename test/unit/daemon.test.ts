@@ -250,8 +250,8 @@ describe('stop', () => {
     const stopping = s.d.stop('cancel')
     await vi.advanceTimersByTimeAsync(0)
     await stopping
-    expect(chain).toHaveLength(4)
     expect(chain.filter((p) => p.alive).map((p) => p.pid)).toEqual([])
+    expect(chain).toHaveLength(4)
     expect(s.file.text).toContain(`Killed 4 leftover process(es) of the pipeline: ${chain.map((p) => p.pid).join(', ')}`)
     daemon = null
   })
