@@ -34,8 +34,9 @@ export const procfs: ProcessControl = {
     const found: number[] = []
     const read = new Set<number>()
     // A process may fork and exit while the others are read; its child, born after the listing,
-    // is found by listing again and reading only the new pids (a short pass). Without this, a
-    // chain re-launching itself every ~20 ms was missed by 8 of 100 scans; with it, by 1 of 275.
+    // is found by listing again and reading only the new pids (a short pass). A chain that
+    // re-launches itself every few ms hid from the former one-pass async scan in 64 of 67 scans,
+    // from this one in 3 of 61 under load; the sweep's repeated scans cover the rest.
     for (let pass = 0; pass < TAG_SCAN_PASSES; pass++) {
       const fresh = listPids().filter((pid) => !read.has(pid))
       if (fresh.length === 0) break

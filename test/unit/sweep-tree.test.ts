@@ -37,11 +37,12 @@ describe('sweepTree', () => {
     expect([a, b, c].map((p) => p.alive)).toEqual([false, false, false])
   })
 
-  it('kills the process born during the first, empty scan - one empty scan is not proof (quietScans 2)', async () => {
+  it('kills the process born during the second of two empty scans - only three empty scans in a row end the sweep', async () => {
     const table = createFakeProcessTable()
     let late: FakeProcess | null = null
+    let scans = 0
     table.duringScan = () => {
-      late ??= table.spawn({ tag: ID })
+      if (++scans === 2) late = table.spawn({ tag: ID })
     }
     const r = await sweepTree(table.procs, ID)
     expect(late!.alive).toBe(false)
