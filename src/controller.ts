@@ -12,6 +12,7 @@ import type {
 } from './ports.js'
 import { LockTimeoutError } from './ports.js'
 import { createTicker, nextRuns } from './schedule.js'
+import { sweepTree } from './sweep-tree.js'
 
 export interface ControllerOptions {
   state: StateStore
@@ -40,6 +41,7 @@ export function createController(o: ControllerOptions): CronController {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   const pollMs = o.pollMs ?? 20
   const stopSlackMs = o.stopSlackMs ?? 5000
+  const sweep = (instanceId: string, spare: number[]) => sweepTree(o.procs, instanceId, { spare, now: () => now().getTime(), sleep, pollMs })
 
   /** Reads the state; a dead or foreign pid is stale and, when `clean`, removed. */
   async function liveDaemon(clean: boolean): Promise<DaemonState | null> {
@@ -66,8 +68,7 @@ export function createController(o: ControllerOptions): CronController {
    */
   async function killOrphans(s: DaemonState) {
     if (!s.instance_id) return
-    const orphans = (await o.procs.findTagged(s.instance_id)).filter((pid) => pid !== s.pid)
-    for (const pid of orphans) o.procs.signal(pid, 'SIGKILL')
+    await sweep(s.instance_id, [s.pid])
   }
 
   /** A run left `running` by a daemon that is gone becomes `abandoned`, never running forever. */
@@ -181,11 +182,10 @@ export function createController(o: ControllerOptions): CronController {
         if (mode === 'cancel' || !gone) gone = await waitUntilGone(pid, id, o.graceMs + stopSlackMs)
         const forced = !gone
         if (forced) o.procs.signalGroup(pid, 'SIGKILL')
-        // Whatever of the tree is still alive now survived the daemon's own cleanup.
-        const survivors = (await o.procs.findTagged(id)).filter((p) => p !== pid || forced)
-        for (const p of survivors) o.procs.signal(p, 'SIGKILL')
+        // Whatever of the tree is still alive now survived the daemon's own cleanup: swept and reported.
+        const swept = await sweep(id, forced ? [] : [pid])
+        const survivors = [...swept.killed, ...swept.left].sort((a, b) => a - b)
         if (forced || survivors.length) await waitUntilGone(pid, id, 2000)
-        if (survivors.length) await waitForNoTagged(id, 2000)
         await o.state.remove(id)
         if (forced) await abandonRuns(id, 'the daemon was killed after it did not stop in time')
         return { ok: true, pid, survivors, forced }
@@ -252,10 +252,5 @@ export function createController(o: ControllerOptions): CronController {
       }
       return { ok: true, runId: null }
     },
-  }
-
-  async function waitForNoTagged(id: string, ms: number) {
-    const deadline = now().getTime() + ms
-    while ((await o.procs.findTagged(id)).length > 0 && now().getTime() < deadline) await sleep(pollMs)
   }
 }

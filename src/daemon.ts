@@ -4,6 +4,7 @@ import type { CurrentRun, DaemonState, LogWriter, ProcessControl, ProcessRunner,
 import { INSTANCE_ENV } from './ports.js'
 import { runPipeline } from './run-pipeline.js'
 import { createTicker, describeSchedule, type Schedule } from './schedule.js'
+import { sweepTree } from './sweep-tree.js'
 
 export interface DaemonOptions {
   instanceId: string
@@ -157,11 +158,11 @@ export function createDaemon(o: DaemonOptions): Daemon {
     current = { abort, done }
   }
 
-  async function sweepTree() {
+  async function sweepLeftovers() {
     // A step's children may have left its process group (setsid, nohup &): find them by marker.
-    const left = (await o.procs.findTagged(o.instanceId)).filter((pid) => pid !== o.pid)
-    for (const pid of left) o.procs.signal(pid, 'SIGKILL')
-    if (left.length) line(`Killed ${left.length} leftover process(es) of the pipeline: ${left.join(', ')}`)
+    const { killed, left } = await sweepTree(o.procs, o.instanceId, { spare: [o.pid], now: () => now().getTime() })
+    if (killed.length) line(`Killed ${killed.length} leftover process(es) of the pipeline: ${killed.join(', ')}`)
+    if (left.length) line(`Could not kill ${left.length} process(es) of the pipeline: ${left.join(', ')}`)
   }
 
   async function shutdown(mode: StopMode) {
@@ -174,7 +175,7 @@ export function createDaemon(o: DaemonOptions): Daemon {
       else current.abort.abort()
       await current.done
     }
-    await sweepTree()
+    await sweepLeftovers()
     line(`Daemon stopped (PID: ${o.pid})`)
     await writes
     await o.state.remove(o.instanceId)

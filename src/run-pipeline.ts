@@ -1,6 +1,7 @@
 import { formatLine, LineSplitter, logTimestamp, RUN_STARTED, runFinishedLine, runIdLine, STDERR_MARK, STDOUT_MARK } from './log-line.js'
 import type { Pipeline, PipelineStep } from './pipeline.js'
 import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
+import { RESERVED_ENV_PREFIX } from './ports.js'
 
 export interface RunOptions {
   id: string
@@ -97,7 +98,8 @@ function describeOutcome(r: StepRecord): string {
 }
 
 async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, now: () => Date): Promise<StepRecord> {
-  const env = { ...opts.baseEnv, ...step.env }
+  // The daemon's own variables go last: a step's env (checked when the file is parsed) never replaces the marker.
+  const env = { ...opts.baseEnv, ...step.env, ...reservedOf(opts.baseEnv) }
   const argv = typeof step.run === 'string' ? ['/bin/sh', '-c', step.run] : step.run
   const cwd = resolveCwd(opts.pipelineDir, step.cwd)
   const out = new LineSplitter()
@@ -151,6 +153,11 @@ async function runStep(step: PipelineStep, startedAt: Date, opts: RunOptions, no
     started_at: startedAt.toISOString(),
     duration_ms: now().getTime() - startedAt.getTime(),
   }
+}
+
+/** The `PIPELINE_CRON_*` variables of the daemon's environment (the instance marker, the run id). */
+function reservedOf(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith(RESERVED_ENV_PREFIX)))
 }
 
 function failedToStart(step: PipelineStep, startedAt: Date, now: () => Date, error: string): StepRecord {
