@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
+import { RESERVED_ENV_PREFIX } from './ports.js'
 
 /** One step of the pipeline file (SPEC section 4). */
 export interface PipelineStep {
@@ -94,6 +95,10 @@ export const pipelineSchema = z
     p.steps.forEach((s, i) => {
       if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `duplicate step name "${s.name}"` })
       seen.add(s.name)
+      // The instance marker is how stop finds a step's escaped children: a step may not replace it.
+      for (const key of Object.keys(s.env ?? {})) {
+        if (key.startsWith(RESERVED_ENV_PREFIX)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'env', key], message: 'reserved: set by the daemon' })
+      }
     })
   })
 

@@ -93,12 +93,18 @@ export interface ProcessControl {
   /** Sends a signal; false when the process (or group) does not exist. */
   signal(pid: number, signal: Signal): boolean
   signalGroup(pgid: number, signal: Signal): boolean
-  /** Live processes whose environment carries our instance marker (the whole daemon tree). */
+  /**
+   * Live processes whose environment carries our instance marker (the whole daemon tree),
+   * including, as far as it can, those born while it scanned.
+   */
   findTagged(instanceId: string): Promise<number[]>
 }
 
 /** The environment variable that marks every process of one daemon's tree. */
 export const INSTANCE_ENV = 'PIPELINE_CRON_INSTANCE'
+
+/** The daemon's own variables (the marker among them): a step's `env` may not set these. */
+export const RESERVED_ENV_PREFIX = 'PIPELINE_CRON_'
 
 export interface LaunchedDaemon {
   pid: number

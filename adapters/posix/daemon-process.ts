@@ -15,6 +15,8 @@ import { createSupervisor } from '../../src/daemon/supervisor.js'
 import { reconcilePipeline } from '../../src/control/reconcile.js'
 import type { ProcessRunner } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
+import { formatLine } from '../../src/log-line.js'
+import { createFileLogStore } from '../node/log-store.js'
 import { createFileLogWriter, type FileLogWriter } from '../node/log-writer.js'
 import { refuseSymlink } from '../node/no-follow.js'
 import { loadPipeline } from '../node/pipeline-file.js'
@@ -41,9 +43,14 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
     desiredStates: () => readDesiredStates(settings.state_dir),
     reconcile: (desired) =>
       reconcilePipeline(
-        { state: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema), runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep), procs: procfs },
+        {
+          state: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),
+          runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
+          procs: procfs,
+          note: (text) => void createFileLogStore(desired.home.log_file, settings.log_keep).append(formatLine(text, new Date())).catch(() => undefined),
+        },
         'the daemon died during the run',
-      ).then(() => undefined),
+      ),
     openPipeline: async (desired, onChange) => openPipeline(settings, desired, onChange, { runner, env, writers }),
     report,
   })
@@ -87,6 +94,7 @@ async function openPipeline(
     env: parts.env,
     graceMs: settings.grace_ms,
     drainTimeoutMs: settings.drain_timeout_ms,
+    webhooks: { fetch: globalThis.fetch, env: process.env },
     onChange,
   })
   return scheduler

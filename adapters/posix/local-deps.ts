@@ -80,7 +80,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
     desiredStates: () => readDesiredStates(stateDir),
     markStopped: (desired) => desiredOf(desired.home.dir).write({ ...desired, state: 'stopped', updated_at: new Date().toISOString() }),
     reconcile: async (desired, why) => {
-      await reconcilePipeline({ state: stateOf(desired.home.dir), runs: runsOf(desired.home.dir), procs: procfs }, why)
+      await reconcilePipeline({ state: stateOf(desired.home.dir), runs: runsOf(desired.home.dir), procs: procfs, note: (text) => note(desired, text) }, why)
     },
     note,
     resume: config.resume,
@@ -103,6 +103,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
         state: stateOf(home.dir),
         runs,
         checkPipeline: async () => void (await loadPipeline(home.file)),
+        note: (text) => void parts.logs(home.log_file, config.logKeep).append(formatLine(text, new Date())).catch(() => undefined),
         graceMs,
         drainTimeoutMs: DRAIN_TIMEOUT_MS,
       }),

@@ -10,7 +10,8 @@ import { daemonVariables, runPipeline } from '../run-pipeline.js'
 import { createTicker, describeSchedule } from '../schedule.js'
 import type { DesiredState, PipelineLive, PipelineStateFile, Refusal } from './protocol.js'
 import { newRunId } from './run-id.js'
-import { sweepTagged } from './sweep.js'
+import { sweepTree } from './sweep.js'
+import { createNotifier, eventsOf, type Notifier } from './webhooks.js'
 
 export interface SchedulerOptions {
   desired: DesiredState
@@ -27,6 +28,8 @@ export interface SchedulerOptions {
   env: Record<string, string>
   graceMs: number
   drainTimeoutMs: number
+  /** How webhooks are sent (the pipeline's `notify` list says where): `fetch` and the secrets' environment. */
+  webhooks?: { fetch: typeof fetch; env: Record<string, string | undefined>; retryDelaysMs?: number[] }
   onChange: (live: PipelineLive) => void
   now?: () => Date
 }
@@ -36,8 +39,11 @@ export type Refused = { refusal: Refusal; detail: string }
 
 export interface PipelineScheduler {
   live(): PipelineLive
-  /** Arms the schedule (and the first run, unless `resumed` or told not to). */
-  start(opts: { resumed: boolean }): Promise<void>
+  /**
+   * Arms the schedule (and the first run, unless `resumed` or told not to). `abandoned`: the runs a
+   * dead daemon left, now recorded as such; their `failure` webhooks go out.
+   */
+  start(opts: { resumed: boolean; abandoned?: RunRecord[] }): Promise<void>
   runNow(): RunNowOutcome
   pause(): Refused | null
   resume(): Refused | null
@@ -69,6 +75,17 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
   let current: { id: string; abort: AbortController; done: Promise<void> } | null = null
   let stopping: Promise<{ survivors: number[] }> | null = null
   const line = (text: string) => options.log.append(formatLine(text, now()))
+  const notifier: Notifier | null =
+    pipeline.notify?.length && options.webhooks
+      ? createNotifier({
+          pipeline: name,
+          targets: pipeline.notify,
+          ...options.webhooks,
+          log: line,
+          // Deliveries in flight go into the state file: after a crash they are reported as lost.
+          onPending: () => void publish({}),
+        })
+      : null
 
   // State writes are serialised so an older snapshot never lands after a newer one; a failed
   // write (a full disk) is retried by the next one, which carries the whole state.
@@ -101,7 +118,15 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       runtime: options.daemon.runtime,
       run_immediately: desired.run_immediately,
       pipeline_file: desired.home.file,
+      pending_webhooks: notifier?.pending() ?? [],
     }
+  }
+
+  // The last finished run's status: a success after a failure is a `recovery`.
+  let lastFinal: RunRecord['status'] | null = null
+  function finished(record: RunRecord) {
+    for (const event of eventsOf(record, lastFinal)) notifier?.send(event, record)
+    if (record.status !== 'skipped') lastFinal = record.status
   }
 
   function arm(after: Date) {
@@ -150,6 +175,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       steps: [],
     }
     void options.runs.append(record).catch(() => undefined)
+    finished(record)
   }
 
   function begin(trigger: RunRecord['trigger'], scheduledAt: Date | null): string {
@@ -182,6 +208,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         await options.runs.append(record).catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
         const { status, started_at, finished_at, duration_ms } = record
         current = null
+        finished(record)
         await publish({ current_run: null, last_run: { id, status, started_at, finished_at, duration_ms } })
       })
       .catch((err) => {
@@ -212,8 +239,10 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       } else run.abort.abort()
       await run.done
     }
-    const { killed, survivors } = await sweepTagged(options.procs, options.instanceId)
+    const { killed, left: survivors } = await sweepTree(options.procs, options.instanceId)
     if (killed.length) line(`Killed ${killed.length} leftover process(es) of the pipeline: ${killed.join(', ')}`)
+    if (survivors.length) line(`Could not kill ${survivors.length} process(es) of the pipeline: ${survivors.join(', ')}`)
+    notifier?.abandon('the pipeline stopped')
     line(`Daemon stopped (PID: ${options.daemon.pid}${reason ? `, ${reason}` : ''})`)
     await writes
     await options.stateFile.remove().catch(() => undefined)
@@ -223,9 +252,12 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
 
   return {
     live: () => live,
-    async start({ resumed }) {
+    async start({ resumed, abandoned = [] }) {
       const history = await options.runs.list(50).catch(() => [] as RunRecord[])
       const last = history.find((r) => r.status !== 'running' && r.status !== 'skipped')
+      const before = history.find((r) => r.status !== 'running' && r.status !== 'skipped' && !abandoned.some((a) => a.id === r.id))
+      lastFinal = before?.status ?? null
+      for (const record of abandoned) finished(record)
       live = {
         ...live,
         // A fresh start's ticks are counted from its anchor; a resumed one says when it came back.

@@ -7,6 +7,8 @@
 import type { Connection, ControlChannel, JsonFile, Listener } from '../ports.js'
 import type { DaemonClaim, DaemonSettings, DesiredState, Message, PipelineLive, Request } from './protocol.js'
 import { decode, requestSchema } from './protocol.js'
+import type { Reconciled } from '../control/reconcile.js'
+import type { RunRecord } from '../ports.js'
 import type { PipelineScheduler, RunNowOutcome } from './scheduler.js'
 
 export interface SupervisorOptions {
@@ -20,7 +22,7 @@ export interface SupervisorOptions {
   /** Every pipeline's desired state found in the state dir. */
   desiredStates: () => Promise<DesiredState[]>
   /** Ends what a dead daemon left of a pipeline (its `running` run, its orphans, its state file). */
-  reconcile: (desired: DesiredState) => Promise<void>
+  reconcile: (desired: DesiredState) => Promise<Reconciled>
   /** Builds the scheduler of one pipeline (reads and validates its file; throws a ConfigError). */
   openPipeline: (desired: DesiredState, onChange: (live: PipelineLive) => void) => Promise<PipelineScheduler>
   /** A line for the daemon's own diagnostics (its stderr file). */
@@ -75,7 +77,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     return options.claim.create(claim)
   }
 
-  async function startPipeline(desired: DesiredState, resumed: boolean): Promise<void> {
+  async function startPipeline(desired: DesiredState, resumed: boolean, abandoned: RunRecord[] = []): Promise<void> {
     const name = desired.home.name
     starting.add(name)
     cancelIdleExit()
@@ -84,7 +86,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       // in a hello: servers never see it half started.
       let ready = false
       const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live))
-      await scheduler.start({ resumed })
+      await scheduler.start({ resumed, abandoned })
       ready = true
       pipelines.set(name, scheduler)
       publish(name, scheduler.live())
@@ -231,9 +233,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       listener = await options.channel.listen((connection) => void serve(connection))
       watchTimer = setInterval(() => void watchOwnership().catch((err) => options.report(`ownership check failed: ${(err as Error).message}`)), options.watchMs ?? 1000)
       for (const desired of await options.desiredStates()) {
-        await options.reconcile(desired).catch((err) => options.report(`cleanup of ${desired.home.name} failed: ${(err as Error).message}`))
+        const left = await options.reconcile(desired).catch((err): Reconciled => {
+          options.report(`cleanup of ${desired.home.name} failed: ${(err as Error).message}`)
+          return { live: false, abandoned: [] }
+        })
         if (desired.state !== 'started') continue
-        await startPipeline(desired, true).catch((err) => options.report(`could not resume ${desired.home.name}: ${(err as Error).message}`))
+        const abandoned = left.live ? [] : left.abandoned
+        await startPipeline(desired, true, abandoned).catch((err) => options.report(`could not resume ${desired.home.name}: ${(err as Error).message}`))
       }
       if (pipelines.size === 0) armIdleExit()
       return true

@@ -3,14 +3,14 @@
  * and the shared file ones running on Bun. Run with `npm run test:bun` (vitest skips test/bun).
  */
 import { describe, expect, it } from 'bun:test'
-import { createBunLogStore } from '../../adapters/bun/log-store.js'
+import { createFileLogStore } from '../../adapters/node/log-store.js'
 import { fileLog, fileRunHistory, fileStateStore, tearRunHistory } from '../contract/file-fixtures.js'
 import { logStoreContract } from '../contract/log-store.contract.js'
 import { runHistoryContract } from '../contract/run-history.contract.js'
 import { stateStoreContract } from '../contract/state-store.contract.js'
 
 describe('Bun LogStore + LogWriter, under Bun', () => {
-  logStoreContract({ it, expect, make: fileLog((file) => createBunLogStore(file, 5, { pollMs: 20 })) })
+  logStoreContract({ it, expect, make: fileLog((file) => createFileLogStore(file, 5, { pollMs: 20 })) })
 })
 
 describe('file RunHistory, under Bun', () => {

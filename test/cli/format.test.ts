@@ -10,6 +10,7 @@ const status: DaemonStatus = {
   is_running: true,
   pid: 12345,
   message: 'Daemon is running (PID: 12345)',
+  paused: false,
   schedule: { type: 'interval', interval_seconds: 300 },
   started_at: '2025-12-26T10:26:00.000Z',
   next_run_at: '2025-12-26T10:31:12.000Z',

@@ -7,7 +7,9 @@ export interface FakeProcess {
   readonly instanceId: string | null
   readonly tag: string | null
   alive: boolean
-  /** Receives every signal but SIGKILL; without a handler, any signal ends the process (the default disposition). */
+  /** Frozen by SIGSTOP (which no handler sees): it cannot fork until it is killed. */
+  stopped: boolean
+  /** Receives every signal but SIGKILL and SIGSTOP; without a handler, any signal ends the process (the default disposition). */
   onSignal: ((signal: Signal) => void) | null
   /** Settles when the process ends: with `exit(code)`, or the signal that ended it. */
   readonly exited: Promise<{ code: number | null; signal: Signal | null }>
@@ -28,6 +30,13 @@ export interface FakeProcessTable {
   /** Every `signal` and `signalGroup` call, in order, delivered or not. */
   readonly signals: SentSignal[]
   spawn(opts?: { instanceId?: string | null; tag?: string | null; pgid?: number; onSignal?: (signal: Signal) => void }): FakeProcess
+  /** A child of `parent` carrying its env marker; null when the parent is dead or frozen (it cannot fork). */
+  fork(parent: FakeProcess): FakeProcess | null
+  /**
+   * Runs inside every `findTagged`, after it has taken its snapshot: processes born here are
+   * missed by that scan, as a child born after the /proc listing is.
+   */
+  duringScan: (() => void) | null
   /** A live process that carries our instance id on its cmdline and in its env. */
   addOurs(instanceId: string): FakeProcess
   /** A live process of someone else (e.g. a recycled pid). */
@@ -54,6 +63,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
       instanceId: opts.instanceId ?? null,
       tag: opts.tag ?? null,
       alive: true,
+      stopped: false,
       onSignal: opts.onSignal ?? null,
       exited,
       exit(code = 0, signal = null) {
@@ -67,7 +77,8 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
   }
 
   function deliver(proc: FakeProcess, signal: Signal) {
-    if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
+    if (signal === 'SIGSTOP') proc.stopped = true
+    else if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
     else proc.onSignal(signal)
   }
 
@@ -92,18 +103,41 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
       return members.length > 0
     },
     async findTagged(instanceId) {
-      return [...table.values()].filter((p) => p.alive && p.tag === instanceId).map((p) => p.pid)
+      const found = [...table.values()].filter((p) => p.alive && p.tag === instanceId).map((p) => p.pid)
+      fake.duringScan?.()
+      return found
     },
   }
 
-  return {
+  const fake: FakeProcessTable = {
     procs,
     signals,
     spawn,
+    fork: (parent) => (parent.alive && !parent.stopped ? spawn({ tag: parent.tag }) : null),
+    duringScan: null,
     addOurs: (instanceId) => spawn({ instanceId, tag: instanceId }),
     addForeign: () => spawn(),
     get: (pid) => table.get(pid),
     isAlive: (pid) => !!table.get(pid)?.alive,
     signalsTo: (pid) => signals.filter((s) => s.pid === pid && !s.group).map((s) => s.signal),
   }
+  return fake
+}
+
+/**
+ * A chain that re-launches itself, starting from `first`: during each of the first `scans`
+ * scans every live, unfrozen member forks a successor that scan does not see. Returns the
+ * members, growing as they are born.
+ */
+export function forkDuringScans(table: FakeProcessTable, first: FakeProcess, scans: number): FakeProcess[] {
+  const members = [first]
+  let seen = 0
+  table.duringScan = () => {
+    if (seen++ >= scans) return
+    for (const m of members.filter((p) => p.alive)) {
+      const child = table.fork(m)
+      if (child) members.push(child)
+    }
+  }
+  return members
 }

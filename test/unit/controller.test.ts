@@ -4,7 +4,7 @@ import { createController, type ControllerOptions } from '../../src/controller.j
 import { ApiError, ConfigError } from '../../src/errors.js'
 import type { DaemonState, RunRecord } from '../../src/ports.js'
 import { claimsState, createFakeLauncher, failsAtStart, initialState, neverReady, type FakeDaemon } from '../fakes/launcher.js'
-import { createFakeProcessTable } from '../fakes/process-table.js'
+import { createFakeProcessTable, forkDuringScans } from '../fakes/process-table.js'
 import { createMemoryRunHistory } from '../fakes/run-history.js'
 import { createMemoryStateBacking, createMemoryStateStore } from '../fakes/state-store.js'
 
@@ -124,8 +124,20 @@ describe('stop', () => {
     const orphan = s.table.spawn({ tag: inst, pgid: 99999 })
     const r = await s.controller.stop('cancel')
     expect(r).toMatchObject({ ok: true, forced: false, survivors: [orphan.pid] })
-    expect(s.table.signalsTo(orphan.pid)).toEqual(['SIGKILL'])
+    expect(s.table.signalsTo(orphan.pid)).toEqual(['SIGSTOP', 'SIGKILL'])
     expect(orphan.alive).toBe(false)
+  })
+
+  it('kills every generation and reports them as survivors - a left-behind chain that forks a successor during each of the first 3 scans', async () => {
+    const s = setup()
+    await s.controller.start(interval)
+    const inst = s.launcher.launches[0]!.instanceId
+    // Each successor is born after a scan's snapshot, as a child born after the /proc listing.
+    const chain = forkDuringScans(s.table, s.table.spawn({ tag: inst, pgid: 99999 }), 3)
+    const r = await s.controller.stop('cancel')
+    expect(chain.filter((p) => p.alive).map((p) => p.pid)).toEqual([])
+    expect(chain).toHaveLength(4)
+    expect(r).toMatchObject({ ok: true, forced: false, survivors: chain.map((p) => p.pid) })
   })
 
   it('sends SIGQUIT, then SIGTERM - drain takes longer than drainTimeoutMs', async () => {

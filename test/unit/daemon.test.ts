@@ -4,7 +4,7 @@ import { createDaemon, type Daemon } from '../../src/daemon.js'
 import type { Pipeline } from '../../src/pipeline.js'
 import type { Schedule } from '../../src/ports.js'
 import { createMemoryLogFile, createMemoryLogWriter } from '../fakes/log-store.js'
-import { createFakeProcessTable } from '../fakes/process-table.js'
+import { createFakeProcessTable, forkDuringScans } from '../fakes/process-table.js'
 import { createMemoryRunHistory } from '../fakes/run-history.js'
 import { createFakeRunner, type FakeScript } from '../fakes/runner.js'
 import { createMemoryStateStore } from '../fakes/state-store.js'
@@ -234,9 +234,25 @@ describe('stop', () => {
     const stopping = s.d.stop('cancel')
     await vi.advanceTimersByTimeAsync(0)
     await stopping
-    expect(s.table.signalsTo(left[0]!)).toEqual(['SIGKILL'])
+    expect(s.table.signalsTo(left[0]!)).toEqual(['SIGSTOP', 'SIGKILL'])
     expect(await s.table.procs.findTagged('inst-1')).toEqual([])
     expect(s.file.text).toContain(`Killed 1 leftover process(es) of the pipeline: ${left[0]}`)
+    daemon = null
+  })
+
+  it('kills every generation before it logs the stop - a left-behind chain that forks a successor during each of the first 3 scans', async () => {
+    const s = setup({ scripts: { extract: { leaveChild: true } }, runImmediately: true })
+    await s.d.start()
+    await vi.advanceTimersByTimeAsync(0)
+    const left = await s.table.procs.findTagged('inst-1')
+    expect(left).toHaveLength(1)
+    const chain = forkDuringScans(s.table, s.table.get(left[0]!)!, 3)
+    const stopping = s.d.stop('cancel')
+    await vi.advanceTimersByTimeAsync(0)
+    await stopping
+    expect(chain.filter((p) => p.alive).map((p) => p.pid)).toEqual([])
+    expect(chain).toHaveLength(4)
+    expect(s.file.text).toContain(`Killed 4 leftover process(es) of the pipeline: ${chain.map((p) => p.pid).join(', ')}`)
     daemon = null
   })
 })

@@ -57,6 +57,8 @@ describe('parsePipeline: invalid files', () => {
     ['a timeout over a week', { steps: [ok({ timeout_seconds: 1e9 })] }, 'pipeline.json: steps[0].timeout_seconds: must be at most 604800 (one week)'],
     ['an env value that is a number', { steps: [ok({ env: { BATCH: 500 } })] }, 'pipeline.json: steps[0].env.BATCH: expected a string value'],
     ['env as an array', { steps: [ok({ env: [] })] }, 'pipeline.json: steps[0].env: expected an object of strings'],
+    ['an env that sets the instance marker', { steps: [ok({ env: { PIPELINE_CRON_INSTANCE: 'x' } })] }, 'pipeline.json: steps[0].env.PIPELINE_CRON_INSTANCE: reserved: set by the daemon'],
+    ['an env that sets the run id, in step 2', { steps: [ok(), ok({ name: 'b', env: { OK: '1', PIPELINE_CRON_RUN_ID: 'x' } })] }, 'pipeline.json: steps[1].env.PIPELINE_CRON_RUN_ID: reserved: set by the daemon'],
     ['continue_on_error as a string', { steps: [ok({ continue_on_error: 'yes' })] }, 'pipeline.json: steps[0].continue_on_error: expected true or false'],
     ['an empty cwd', { steps: [ok({ cwd: '' })] }, 'pipeline.json: steps[0].cwd: must not be empty'],
     ['a name that is not a string', { name: 5, steps: [ok()] }, 'pipeline.json: name: expected a string'],

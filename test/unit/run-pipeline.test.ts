@@ -104,6 +104,15 @@ describe('runPipeline', () => {
     ])
   })
 
+  it('keeps the daemon\'s marker and run id - a step env that sets them (a Pipeline built without parsePipeline)', async () => {
+    const { runner } = await run(
+      [{ name: 'hide', run: ['true'], env: { PIPELINE_CRON_INSTANCE: 'someone-else', PIPELINE_CRON_RUN_ID: 'forged', X: 'y' } }],
+      {},
+      { baseEnv: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' } },
+    )
+    expect(runner.spawned[0]!.req.env).toEqual({ PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1', X: 'y' })
+  })
+
   it('stops at the first failed step - exit 2 in step 2', async () => {
     const { record, lines, runner } = await run([step('extract'), step('transform'), step('load')], {
       extract: { exitAfterMs: 10 },
