@@ -194,8 +194,11 @@ export function createLocalController(o: LocalControllerOptions): CronController
     async runNow() {
       await o.link.connect()
       if (!o.link.live(name)) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
-      const reply = await o.link.ask({ op: 'run', pipeline: name }, answerTimeoutMs)
-      if (!reply) throw new ApiError(503, `The daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s; no run was started`)
+      const pid = o.link.daemon()?.pid
+      // The daemon drops a request it reads after this: a 503 below is never followed by a run.
+      const expiresAt = now().getTime() + answerTimeoutMs - 250
+      const reply = await o.link.ask({ op: 'run', pipeline: name, expires_at: expiresAt }, answerTimeoutMs)
+      if (!reply) throw new ApiError(503, `Daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s (PID: ${pid}); it may be frozen or overloaded. No run was started.`)
       if (reply.ok) return { ok: true, runId: reply.run_id! }
       return { ok: false, reason: reply.refusal === 'not_running' ? 'not_running' : 'busy', detail: reply.detail }
     },

@@ -92,7 +92,8 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ id: z.number(), op: z.literal('hello') }),
   z.object({ id: z.number(), op: z.literal('start'), desired: desiredStateSchema }),
   z.object({ id: z.number(), op: z.literal('stop'), pipeline: pipelineName, mode: z.enum(['cancel', 'drain']) }),
-  z.object({ id: z.number(), op: z.literal('run'), pipeline: pipelineName }),
+  // `expires_at` (ms since the epoch): a request read after it (a daemon frozen meanwhile) starts nothing.
+  z.object({ id: z.number(), op: z.literal('run'), pipeline: pipelineName, expires_at: z.number().optional() }),
   z.object({ id: z.number(), op: z.literal('pause'), pipeline: pipelineName }),
   z.object({ id: z.number(), op: z.literal('resume'), pipeline: pipelineName }),
 ])
@@ -100,7 +101,7 @@ export type Request = z.infer<typeof requestSchema>
 export type RequestOp = Request['op']
 
 /** Why a request was refused; the API turns each into its HTTP status and detail. */
-export const refusalSchema = z.enum(['not_running', 'already_running', 'busy', 'stopping', 'paused', 'not_paused', 'failed'])
+export const refusalSchema = z.enum(['not_running', 'already_running', 'busy', 'stopping', 'paused', 'not_paused', 'failed', 'expired'])
 export type Refusal = z.infer<typeof refusalSchema>
 
 /** Daemon → API server: replies, and pushes of state. */

@@ -91,6 +91,8 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
   // write (a full disk) is retried by the next one, which carries the whole state.
   let writes = Promise.resolve()
   let writeFailed = false
+  let retryTimer: ReturnType<typeof setTimeout> | null = null
+  let closed = false
   function publish(patch: Partial<PipelineLive>) {
     live = { ...live, ...patch }
     options.onChange(live)
@@ -104,6 +106,11 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         (err) => {
           if (!writeFailed) line(`Warning: could not write state: ${(err as Error).message}`)
           writeFailed = true
+          // Tried again in a second even if nothing changes meanwhile (a disk that was full).
+          retryTimer ??= setTimeout(() => {
+            retryTimer = null
+            if (writeFailed && !closed) void publish({})
+          }, 1000)
         },
       ),
     )
@@ -245,6 +252,8 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
     notifier?.abandon('the pipeline stopped')
     line(`Daemon stopped (PID: ${options.daemon.pid}${reason ? `, ${reason}` : ''})`)
     await writes
+    closed = true
+    if (retryTimer) clearTimeout(retryTimer)
     await options.stateFile.remove().catch(() => undefined)
     options.log.close()
     return { survivors }

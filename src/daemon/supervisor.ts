@@ -113,7 +113,11 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     }
     const scheduler = pipelines.get(request.pipeline)
     if (!scheduler) return refuse('not_running', 'Daemon is not running')
-    if (request.op === 'run') return runNowReply(request.id, scheduler.runNow())
+    if (request.op === 'run') {
+      // The server has given up on this answer and told its caller no run started: keep it so.
+      if (request.expires_at !== undefined && now().getTime() > request.expires_at) return refuse('expired', 'The request came too late; no run was started')
+      return runNowReply(request.id, scheduler.runNow())
+    }
     if (request.op === 'pause' || request.op === 'resume') {
       const problem = request.op === 'pause' ? scheduler.pause() : scheduler.resume()
       return problem ? refuse(problem.refusal, problem.detail) : reply()

@@ -3,6 +3,8 @@
  * that cannot be opened (a directory, a read-only mount), and a full disk (a 1 MiB tmpfs
  * filled up). Start answers 500 with a detail that says what and where; nothing is left
  * half-started (no daemon process, no state file, no lock); once the fault is gone, start works.
+ * During a run: a step that fills the state dir's disk makes a state write fail; status and
+ * run-now agree meanwhile, and the state file recovers as soon as a write works again.
  * Root ignores file modes, so "not writable" is a read-only bind mount, not chmod. Without
  * mount rights (not root, or a container without CAP_SYS_ADMIN) the mount cases are skipped.
  */
@@ -10,7 +12,22 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { call, daemonPidsOf, expectError, fixture, killTreesOf, serverForTest, startDaemon, tempDir, type TestServer } from './support.js'
+import {
+  call,
+  daemonPidsOf,
+  expectError,
+  faultFixture,
+  fixture,
+  killTreesOf,
+  logText,
+  readState,
+  serverForTest,
+  startDaemon,
+  tempDir,
+  waitFor,
+  waitForLog,
+  type TestServer,
+} from './support.js'
 
 const pipeline = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1') }] }
 const mounted: string[] = []
@@ -75,11 +92,11 @@ function fullDisk(at: string): string {
 }
 
 /** A server whose state dir and log file are given; their daemons are killed at the end. */
-async function serverWith(paths: { stateDir?: string; logFile?: string }): Promise<TestServer & { state: string; log: string }> {
+async function serverWith(paths: { stateDir?: string; logFile?: string }, steps: unknown = pipeline): Promise<TestServer & { state: string; log: string }> {
   const dir = tempDir('pc-faults-')
   const state = paths.stateDir ?? join(dir, 'state')
   const log = paths.logFile ?? join(dir, 'pipeline.log')
-  const server = await serverForTest({ dir, pipeline, args: ['--state-dir', state, '--log-file', log] })
+  const server = await serverForTest({ dir, pipeline: steps, args: ['--state-dir', state, '--log-file', log] })
   onTestFinished(() => killTreesOf(state))
   // The helpers (startDaemon, readState) look at stateDir and logFile.
   return Object.assign(server, { state, log, stateDir: state, logFile: log })
@@ -157,5 +174,56 @@ describe('storage faults at start', () => {
     fullDisk(disk)
     const server = await serverWith({ logFile: join(disk, 'pipeline.log') })
     await expectCleanFailure(server, /cannot write the log file .*disk\/pipeline\.log: ENOSPC/)
+  })
+})
+
+describe('storage faults during a run', () => {
+  it.skipIf(!canMount)('agrees with status while the disk is full, then writes the state again by itself once space is freed - a step fills the state dir\'s disk', async () => {
+    const dir = tempDir('pc-faults-')
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const disk = join(dir, 'disk')
+    mkdirSync(disk)
+    expect(mount('-t', 'tmpfs', '-o', 'size=1m,nr_inodes=64', 'tmpfs', disk)).toBe(true)
+    onTestFinished(() => umount(disk))
+    const stateDir = join(disk, 'state')
+    const filler = join(disk, 'filler')
+    const steps = { name: 'filler', steps: [{ name: 'fill', run: faultFixture('fill-disk.mjs', join(stateDir, 'state.json'), filler, join(dir, 'filled-once')) }] }
+    // The log stays on another disk, so every warning can be read.
+    const server = await serverWith({ stateDir }, steps)
+    await startDaemon(server, { interval_seconds: 3600 })
+
+    // The run ends and is recorded, but the write that clears current_run fails.
+    await waitForLog(server, /Warning: could not write state: ENOSPC/)
+    const run = await waitFor(async () => {
+      const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs as any[]
+      return runs.find((r) => r.status !== 'running')
+    }, { what: 'the filling run to be recorded' })
+    expect(run).toMatchObject({ status: 'success', trigger: 'schedule' })
+    expect(readState(server)?.current_run).toMatchObject({ id: run.id })
+
+    // Status and run-now agree: no run is in progress (the state is pushed by the daemon, not read
+    // back from the stale file), and run-now starts one, which status then shows.
+    const status = await call(server.url, 'GET', '/api/cron/status')
+    expect(status.body).toMatchObject({ is_running: true, current_run: null, last_run: { id: run.id } })
+    const full = await call(server.url, 'POST', '/api/cron/run')
+    expect(full.status, full.text).toBe(200)
+    const during = full.body.run_id as string
+    await waitFor(async () => {
+      const s = (await call(server.url, 'GET', '/api/cron/status')).body
+      return s.current_run?.id === during || s.last_run?.id === during
+    }, { what: 'status to show the manual run started on a full disk' })
+
+    rmSync(filler)
+    // The daemon writes the state again by itself, within about a second.
+    await waitFor(() => readState(server)?.current_run === null, { timeoutMs: 5000, what: 'state.json to drop the finished runs' })
+    expect(logText(server)).toMatch(/State file written again/)
+    const res = await call(server.url, 'POST', '/api/cron/run')
+    expect(res.status, res.text).toBe(200)
+    const id = res.body.run_id as string
+    await waitFor(async () => {
+      const s = (await call(server.url, 'GET', '/api/cron/status')).body
+      return s.current_run?.id === id || s.last_run?.id === id
+    }, { what: 'status to show the manual run' })
+    expect((await call(server.url, 'POST', '/api/cron/stop')).status).toBe(200)
   })
 })
