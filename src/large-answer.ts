@@ -47,9 +47,14 @@ export function plainText(): BodyFormat {
  */
 export async function largeAnswer(c: Context, chunks: AsyncIterable<string>, format: BodyFormat, slots: Slots): Promise<Response> {
   const it = chunks[Symbol.asyncIterator]()
+  const headers = { 'Content-Type': format.contentType }
+  // The runtimes drop a HEAD answer's body without reading or cancelling it: never start one.
+  if (c.req.method === 'HEAD') {
+    await it.return?.()
+    return c.body(null, 200, headers)
+  }
   const first = await it.next()
   const second = first.done ? first : await it.next()
-  const headers = { 'Content-Type': format.contentType }
   if (second.done) return c.body(format.head + (first.done ? '' : format.chunk(first.value)) + format.tail(), 200, headers)
   const release = slots.tryTake()
   if (!release) {

@@ -87,6 +87,8 @@ export function logRoutes(o: AppOptions, answers: Slots) {
     })
     .openapi(stream, (c) => {
       const { lines } = c.req.valid('query')
+      // The runtimes drop a HEAD answer's body unread: a stream started for it would never end.
+      if (c.req.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }) as never
       const release = streams.tryTake()
       if (!release) throw new ApiError(503, `Too many live log streams (${streams.max}); try again in a moment`, { 'Retry-After': '1' })
       return streamSSE(c, async (sse) => {

@@ -66,8 +66,28 @@ export function runRoutes(o: AppOptions, answers: Slots) {
     })
 }
 
-/** Batches of lines (the first already read) as text chunks, each line followed by "\n". */
-async function* asText(first: string[], rest: AsyncIterable<string[]>): AsyncGenerator<string> {
-  yield first.join('\n') + '\n'
-  for await (const batch of rest) yield batch.join('\n') + '\n'
+/**
+ * Batches of lines (the first already read) as text chunks, each line followed by "\n". Not a
+ * generator: ending it before its first chunk must still close `rest`, which holds open files.
+ */
+function asText(first: string[], rest: AsyncGenerator<string[]>): AsyncIterable<string> {
+  const text = (batch: string[]) => batch.join('\n') + '\n'
+  let pending: string[] | null = first
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (pending) {
+          const value = text(pending)
+          pending = null
+          return { done: false, value }
+        }
+        const next = await rest.next()
+        return next.done ? { done: true, value: undefined } : { done: false, value: text(next.value) }
+      },
+      async return() {
+        await rest.return(undefined)
+        return { done: true, value: undefined }
+      },
+    }),
+  }
 }

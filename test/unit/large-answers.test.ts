@@ -76,6 +76,20 @@ describe('large answers', () => {
     expect((await req(s.app, 'GET', '/api/cron/logs?lines=1000')).body.line_count).toBe(1000)
   })
 
+  it('answers HEAD with the headers alone and holds no slot or subscription - HEAD with maxLargeAnswers and maxLogStreams 1', async () => {
+    const s = system(2000, { maxLargeAnswers: 1, maxLogStreams: 1 })
+    writeLog(s.logFile, `${ts}========== Pipeline execution started ==========\n${ts}Run r1 (trigger: manual)\n${'x\n'.repeat(5000)}`)
+    for (const path of ['/api/cron/logs', '/api/cron/logs?lines=1000', '/api/cron/logs/tail?lines=1000', '/api/cron/runs/r1/logs', '/api/cron/logs/stream']) {
+      for (let i = 0; i < 3; i++) {
+        const res = await s.app.request(path, { method: 'HEAD' })
+        expect(res.status, path).toBe(200)
+        expect(res.body).toBeNull()
+      }
+    }
+    expect(s.logFile.listeners.size).toBe(0)
+    expect((await req(s.app, 'GET', '/api/cron/logs?lines=1000')).body.line_count).toBe(1000)
+  })
+
   it('answers 503 - maxLogStreams 1 stream open; admits a stream again once that one ends', async () => {
     const s = system(10, { maxLogStreams: 1 })
     const open = await s.app.request('/api/cron/logs/stream?lines=1')
