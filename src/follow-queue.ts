@@ -2,8 +2,8 @@ import type { LogEvent } from './ports.js'
 
 /**
  * Text one live-log subscriber may have waiting. A client that stopped reading while a step wrote
- * 40 MB/s made its queue grow to 4.3 GB in 100 s. 1 MiB is seconds of a busy pipeline's output:
- * a reader that keeps up never meets it.
+ * 40 MB/s made its queue grow to 4.3 GB in 100 s. 1 MiB is about 5,000 lines: a reader that
+ * keeps up never meets it, and one that far behind is better served by the newest lines.
  */
 export const MAX_QUEUED_BYTES = 1024 * 1024
 
