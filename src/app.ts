@@ -2,8 +2,10 @@ import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import { createSlots } from './answer-slots.js'
 import { refuseCrossSite, requireToken } from './auth.js'
 import { ApiError, ConfigError, errorBody } from './errors.js'
+import { MAX_LARGE_ANSWERS } from './large-answer.js'
 import type { CronController, LogStore, RunHistory } from './ports.js'
 import { routeGroup } from './route-kit.js'
 import { dashboardRoutes } from './dashboard/routes.js'
@@ -29,6 +31,10 @@ export interface AppOptions {
   clientAddress?: (c: Context) => string | undefined
   /** Heartbeat period of the log stream (SPEC: 15 s; tests shorten it). */
   heartbeatMs?: number
+  /** Large log answers streamed at once; more are answered 503 (default MAX_LARGE_ANSWERS, 32). */
+  maxLargeAnswers?: number
+  /** Live log streams at once; more are answered 503 (default MAX_LOG_STREAMS, 128). */
+  maxLogStreams?: number
   /** The Swagger UI / ReDoc files for `/docs` and `/redoc` (the runtime adapter reads them). */
   docsAssets?: DocsAssets
   /** Where unexpected errors go; the client only ever sees a generic 500. */
@@ -96,11 +102,13 @@ export function createApp(options: AppOptions) {
     await next()
   })
 
+  // Shared by every route that streams a large answer: together they hold at most this many.
+  const answers = createSlots(options.maxLargeAnswers ?? MAX_LARGE_ANSWERS)
   return app
     .route('/', healthRoutes())
     .route('/', cronRoutes(options))
-    .route('/', runRoutes(options))
-    .route('/', logRoutes(options))
+    .route('/', runRoutes(options, answers))
+    .route('/', logRoutes(options, answers))
     .route('/', monitoringRoutes(options))
     .route('/', docsRoutes(options, app))
     .route('/', dashboardRoutes(options))

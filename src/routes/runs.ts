@@ -1,8 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { AppOptions } from '../app.js'
+import type { Slots } from '../answer-slots.js'
 import { ApiError } from '../errors.js'
+import { largeAnswer, logsJson } from '../large-answer.js'
 import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
-import { extractRunLines } from '../run-log.js'
+import { runLines } from '../run-log.js'
 import { limitQuerySchema, logsSchema, runRecordSchema, runsSchema } from '../schemas.js'
 
 const idParam = z.object({
@@ -36,10 +38,10 @@ const runLogs = createRoute({
   tags: ['runs'],
   summary: "One run's log lines, while they are in the retained log files",
   request: { params: idParam },
-  responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500) },
+  responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500, 503) },
 })
 
-export function runRoutes(o: AppOptions) {
+export function runRoutes(o: AppOptions, answers: Slots) {
   return routeGroup()
     .openapi(runs, async (c) => {
       const { limit } = c.req.valid('query')
@@ -53,12 +55,39 @@ export function runRoutes(o: AppOptions) {
     })
     .openapi(runLogs, async (c) => {
       const { id } = c.req.valid('param')
-      const lines = await extractRunLines(o.logs.readRetained(), id)
-      if (!lines) {
+      const batches = runLines(o.logs.readRetained(), id)
+      // The first batch tells whether the run is there; the rest streams as the client reads.
+      const first = await batches.next()
+      if (first.done) {
         const known = await o.runs.get(id)
         throw new ApiError(404, known ? `The log lines of run ${id} are no longer in the retained log files` : `Run not found: ${id}`)
       }
-      const text = lines.length ? lines.join('\n') + '\n' : ''
-      return c.json({ logs: text, line_count: lines.length }, 200)
+      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers)) as never
     })
+}
+
+/**
+ * Batches of lines (the first already read) as text chunks, each line followed by "\n". Not a
+ * generator: ending it before its first chunk must still close `rest`, which holds open files.
+ */
+function asText(first: string[], rest: AsyncGenerator<string[]>): AsyncIterable<string> {
+  const text = (batch: string[]) => batch.join('\n') + '\n'
+  let pending: string[] | null = first
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (pending) {
+          const value = text(pending)
+          pending = null
+          return { done: false, value }
+        }
+        const next = await rest.next()
+        return next.done ? { done: true, value: undefined } : { done: false, value: text(next.value) }
+      },
+      async return() {
+        await rest.return(undefined)
+        return { done: true, value: undefined }
+      },
+    }),
+  }
 }
