@@ -20,6 +20,10 @@ export interface AppSettings {
   clientAddress?: (c: Context) => string | undefined
   /** Heartbeat period of the log stream (15 s by default; tests shorten it). */
   heartbeatMs?: number
+  /** Large log answers streamed at once, all pipelines together; more are answered 503 (default 32). */
+  maxLargeAnswers?: number
+  /** Live log streams at once, all pipelines together; more are answered 503 (default 128). */
+  maxLogStreams?: number
   /** The Swagger UI / ReDoc files for `/docs` and `/redoc` (the runtime adapter reads them). */
   docsAssets?: DocsAssets
   /** Where unexpected errors go; the client only ever sees a generic 500. */

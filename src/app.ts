@@ -2,16 +2,18 @@ import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import { createSlots, type Slots } from './answer-slots.js'
 import { refuseCrossSite, requireToken } from './auth.js'
 import { ApiError, ConfigError, errorBody } from './errors.js'
 import type { AppDeps, AppOptions } from './app-deps.js'
 import { singlePipeline } from './control/catalog.js'
+import { MAX_LARGE_ANSWERS } from './large-answer.js'
 import { routeGroup } from './route-kit.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { cronRoutes } from './routes/cron.js'
 import { docsRoutes } from './routes/docs.js'
 import { healthRoutes } from './routes/health.js'
-import { logRoutes } from './routes/logs.js'
+import { logRoutes, MAX_LOG_STREAMS } from './routes/logs.js'
 import { deadManRoutes, metricsRoutes } from './routes/monitoring.js'
 import { pipelineListRoutes } from './routes/pipelines.js'
 import { runRoutes } from './routes/runs.js'
@@ -84,24 +86,26 @@ export function createApp(appOptions: AppOptions) {
     await next()
   })
 
+  // Shared by every route that streams a large answer, and by every live stream, whichever the pipeline.
+  const slots = { answers: createSlots(options.maxLargeAnswers ?? MAX_LARGE_ANSWERS), streams: createSlots(options.maxLogStreams ?? MAX_LOG_STREAMS) }
   const byDefault = defaultScope(options.pipelines)
   const byName = namedScope(options.pipelines)
   return app
     .route('/', healthRoutes())
     .route('/', pipelineListRoutes(options.pipelines))
-    .route('/', pipelineRoutes(byDefault, options))
-    .route('/', pipelineRoutes(byName, options))
+    .route('/', pipelineRoutes(byDefault, options, slots))
+    .route('/', pipelineRoutes(byName, options, slots))
     .route('/', metricsRoutes(options))
     .route('/', docsRoutes(options, app))
     .route('/', dashboardRoutes(options))
 }
 
 /** Every route of one pipeline, under a scope's prefix. */
-function pipelineRoutes<P extends string>(scope: PipelineScope<P>, options: AppDeps) {
+function pipelineRoutes<P extends string>(scope: PipelineScope<P>, options: AppDeps, slots: { answers: Slots; streams: Slots }) {
   return routeGroup()
     .route('/', cronRoutes(scope, options))
-    .route('/', runRoutes(scope))
-    .route('/', logRoutes(scope, options))
+    .route('/', runRoutes(scope, slots.answers))
+    .route('/', logRoutes(scope, options, slots))
     .route('/', deadManRoutes(scope))
 }
 

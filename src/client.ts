@@ -36,8 +36,11 @@ export interface StopOptions {
   drain?: boolean
 }
 
-/** One event of the live log: a new line, or the log was cleared. */
-export type LogEvent = { type: 'line'; line: string } | { type: 'clear' }
+/**
+ * One event of the live log: a new line, the log was cleared, or `lines` lines were skipped
+ * because this client fell more than 1 MiB behind (the stream goes on from the newest line).
+ */
+export type LogEvent = { type: 'line'; line: string } | { type: 'clear' } | { type: 'missed'; lines: number }
 
 export interface FollowOptions {
   /** How many existing lines to send first (the server's default is 50). */
@@ -135,8 +138,9 @@ export class PipelineCronClient {
 
   /**
    * The live log over Server-Sent Events: the last `lines` lines, then each new line as it is
-   * written, and `{ type: 'clear' }` when the log is cleared. Ends when the server ends the
-   * stream, when `signal` aborts, or when the loop breaks.
+   * written, `{ type: 'clear' }` when the log is cleared, and `{ type: 'missed', lines }` when
+   * the loop fell behind and the server skipped lines. Ends when the server ends the stream,
+   * when `signal` aborts, or when the loop breaks.
    */
   async *followLogs(options: FollowOptions = {}): AsyncGenerator<LogEvent> {
     const url = new URL(`${this.baseUrl}/api/cron/logs/stream`)
@@ -148,6 +152,7 @@ export class PipelineCronClient {
     try {
       for await (const message of parseSse(res.body)) {
         if (message.event === 'clear') yield { type: 'clear' }
+        else if (message.event === 'missed') yield { type: 'missed', lines: missedLines(message.data) }
         else if (message.event === 'message') yield { type: 'line', line: message.data }
       }
     } catch (err) {
@@ -201,4 +206,14 @@ type SuccessBody<R> = R extends { ok: true; json(): Promise<infer T> } ? T : nev
 function describeFetchError(err: unknown): string {
   const e = err as { message?: string; cause?: { code?: string; message?: string } }
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)
+}
+
+/** The count in a `missed` event's data, `{"lines": N}`; 0 when it cannot be read. */
+function missedLines(data: string): number {
+  try {
+    const n = (JSON.parse(data) as { lines?: unknown }).lines
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0
+  } catch {
+    return 0
+  }
 }

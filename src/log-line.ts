@@ -48,15 +48,6 @@ export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`
 }
 
-/** Number of lines in `text` as readlines() counts them: a last line without "\n" still counts. */
-export function countLines(text: string): number {
-  if (text.length === 0) return 0
-  let n = 0
-  let i = -1
-  while ((i = text.indexOf('\n', i + 1)) !== -1) n++
-  return text.endsWith('\n') ? n : n + 1
-}
-
 /**
  * Splits a stream of text chunks into whole lines; a partial last line waits for the next chunk.
  */

@@ -47,6 +47,11 @@ export interface CronController {
 export interface LogStore {
   /** The last `lines` lines of the current log file, each ending in "\n" as written. */
   tail(lines: number): Promise<string>
+  /**
+   * The same text as `tail`, in chunks of whole lines (about 64 KiB each), read as they are
+   * consumed: a large answer never sits in memory in one piece.
+   */
+  readLast(lines: number): AsyncIterable<string>
   /** The whole current log file, in chunks that may split lines but never characters. */
   readAll(): AsyncIterable<string>
   /** Empties the log (the daemon keeps appending, from offset 0). */
@@ -55,15 +60,17 @@ export interface LogStore {
   append(text: string): Promise<void>
   /**
    * The last `lines` lines, then every new line as it is written, until `signal` aborts.
-   * The first event is always that history (`lines` may be empty): once it arrives the
-   * subscription is live. Survives rotation; a clear arrives as `{ type: 'clear' }`.
+   * The history comes first, in one or more `lines` events; the first is always sent (its
+   * `lines` may be empty): once it arrives the subscription is live. Survives rotation; a clear
+   * arrives as `{ type: 'clear' }`. A consumer that falls more than MAX_QUEUED_BYTES behind
+   * loses the lines queued for it and gets `{ type: 'missed', lines }` (see follow-queue.ts).
    */
   follow(lines: number, signal: AbortSignal): AsyncIterable<LogEvent>
   /** Every retained log file, oldest first (`.N` … `.1`, then the current file), as text chunks. */
   readRetained(): AsyncIterable<string>
 }
 
-export type LogEvent = { type: 'lines'; lines: string[] } | { type: 'clear' }
+export type LogEvent = { type: 'lines'; lines: string[] } | { type: 'clear' } | { type: 'missed'; lines: number }
 
 /** The run records, oldest first on disk; readers see the newest record per id. */
 export interface RunHistory {

@@ -25,7 +25,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'Body over 64 KiB',
   415: 'Body is not application/json',
   500: 'Server error (no stack trace is ever sent)',
-  503: 'Another start or stop holds the lock',
+  503: 'Not now, the detail says why: another start or stop holds the lock, too many large answers or streams are in flight (retry after Retry-After), or the dead-man check failed',
 }
 
 /** OpenAPI entries for the error body under the given statuses. */

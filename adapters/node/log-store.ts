@@ -1,9 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { createFollowQueue } from '../../src/follow-queue.js'
 import type { LogEvent, LogStore } from '../../src/ports.js'
 import { createLogFollower } from './log-follower.js'
 import { openNoFollow, refuseSymlink } from './no-follow.js'
-import { lastLines } from './read-backwards.js'
+import { lastLines, lastLinesInChunks } from './read-backwards.js'
 
 /**
  * The API's view of the log file: read from the end, stream, follow, clear, append audit lines.
@@ -14,6 +15,8 @@ export function createFileLogStore(logFile: string, keep: number, opts: { pollMs
 
   const logs: LogStore = {
     tail: (lines) => lastLines(logFile, lines),
+
+    readLast: (lines) => lastLinesInChunks(logFile, lines),
 
     readAll: () => readText(logFile),
 
@@ -57,25 +60,19 @@ export function createFileLogStore(logFile: string, keep: number, opts: { pollMs
 
   async function* follow(lines: number, signal: AbortSignal): AsyncGenerator<LogEvent> {
     if (signal.aborted) return
-    const queue: LogEvent[] = []
-    let wake: (() => void) | null = null
-    const sub = await follower.subscribe((e) => {
-      queue.push(e)
-      wake?.()
-    })
-    const onAbort = () => wake?.()
-    signal.addEventListener('abort', onAbort, { once: true })
+    const queue = createFollowQueue()
+    const sub = await follower.subscribe((e) => queue.push(e))
     try {
-      const history = await lastLines(logFile, lines, sub.startOffset)
       // Always yielded, even empty: it tells the consumer the subscription is live.
-      yield { type: 'lines', lines: history ? history.slice(0, -1).split('\n') : [] }
-      while (!signal.aborted) {
-        if (queue.length === 0) await new Promise<void>((r) => (wake = r))
-        wake = null
-        while (queue.length && !signal.aborted) yield queue.shift()!
+      let sent = false
+      for await (const chunk of lastLinesInChunks(logFile, lines, sub.startOffset)) {
+        if (signal.aborted) return
+        sent = true
+        yield { type: 'lines', lines: chunk.slice(0, -1).split('\n') }
       }
+      if (!sent) yield { type: 'lines', lines: [] }
+      yield* queue.take(signal)
     } finally {
-      signal.removeEventListener('abort', onAbort)
       sub.unsubscribe()
     }
   }

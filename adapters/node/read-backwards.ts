@@ -113,16 +113,74 @@ async function wholeLineEnd(file: FileHandle, size: number): Promise<number> {
 
 /** The last `n` lines of a file as text, each followed by "\n". */
 export async function lastLines(path: string, n: number, endOffset?: number): Promise<string> {
-  const lines: Buffer[] = []
-  for await (const line of linesFromEnd(path, { endOffset })) {
-    lines.push(line)
-    if (lines.length >= n) break
-  }
-  if (lines.length === 0) return ''
-  lines.reverse()
-  const parts: Buffer[] = []
-  for (const l of lines) parts.push(l, NEWLINE)
-  return Buffer.concat(parts).toString('utf8')
+  let text = ''
+  for await (const chunk of lastLinesInChunks(path, n, endOffset)) text += chunk
+  return text
 }
 
-const NEWLINE = Buffer.from('\n')
+/**
+ * The last `n` lines of a file, each followed by "\n", in chunks of whole lines of about 64 KiB,
+ * read forward as they are consumed. A first pass from the end only counts lines to find where
+ * they start, so one block is in memory at a time: 100,000 lines of a 50 MB log, built as one
+ * string per request, took 130 MB each. A file cleared meanwhile ends the chunks early.
+ */
+export async function* lastLinesInChunks(path: string, n: number, endOffset?: number): AsyncGenerator<string> {
+  const file = await openNoFollow(path, 'read').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null
+    throw err
+  })
+  if (!file) return
+  try {
+    let end = Math.min((await file.stat()).size, endOffset ?? Number.MAX_SAFE_INTEGER)
+    if (endOffset === undefined) end = await wholeLineEnd(file, end)
+    let pos = await startOfLastLines(file, n, end)
+    if (pos === null) return
+    let carry: Buffer = Buffer.alloc(0)
+    // One block for the whole read: a fresh 64 KiB per read made 30 such answers at once cost
+    // 100 MB of RSS in buffers waiting for the garbage collector.
+    const block = Buffer.allocUnsafe(BLOCK)
+    while (pos < end) {
+      const size = Math.min(BLOCK, end - pos)
+      const { bytesRead } = await file.read(block, 0, size, pos)
+      if (bytesRead < size) return
+      pos += size
+      const buf = carry.length ? Buffer.concat([carry, block.subarray(0, size)]) : block.subarray(0, size)
+      const nl = buf.lastIndexOf(0x0a)
+      if (nl === -1) {
+        carry = buf
+        continue
+      }
+      // Cut after a "\n", so a chunk never splits a character.
+      yield buf.toString('utf8', 0, nl + 1)
+      carry = Buffer.from(buf.subarray(nl + 1))
+    }
+    // The last line, written without a "\n".
+    if (carry.length) yield carry.toString('utf8') + '\n'
+  } finally {
+    await file.close()
+  }
+}
+
+/**
+ * Where the last `n` lines before `end` start: 0 when the file has fewer, null when it has none
+ * (or was cleared meanwhile). A final "\n" ends the last line; it does not start an empty one.
+ */
+async function startOfLastLines(file: FileHandle, n: number, end: number): Promise<number | null> {
+  if (end === 0) return null
+  const last = Buffer.alloc(1)
+  await file.read(last, 0, 1, end - 1)
+  let pos = last[0] === 0x0a ? end - 1 : end
+  if (pos === 0) return null
+  let found = 0
+  const block = Buffer.allocUnsafe(BLOCK)
+  while (pos > 0) {
+    const size = Math.min(BLOCK, pos)
+    pos -= size
+    const { bytesRead } = await file.read(block, 0, size, pos)
+    if (bytesRead < size) return null
+    for (let i = block.lastIndexOf(0x0a, size - 1); i !== -1; i = i > 0 ? block.lastIndexOf(0x0a, i - 1) : -1) {
+      if (++found === n) return pos + i + 1
+    }
+  }
+  return 0
+}

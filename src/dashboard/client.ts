@@ -700,7 +700,10 @@ export function dashboardClient(): void {
     backoffMs = Math.min(backoffMs * 2, 15_000)
   }
 
-  /** A small Server-Sent Events parser: `data:` lines make a message, `event: clear` clears. */
+  /**
+   * A small Server-Sent Events parser: `data:` lines make a message, `event: clear` clears,
+   * `event: missed` (the server dropped lines the page had not taken yet) leaves a note.
+   */
   async function readEvents(body: ReadableStream<Uint8Array>, ctrl: AbortController) {
     const reader = body.getReader()
     const decoder = new TextDecoder()
@@ -724,7 +727,8 @@ export function dashboardClient(): void {
           if (event === 'clear') {
             batch.length = 0
             clearLogView(`The log was cleared at ${timeOnly.format(new Date())}.`)
-          } else if (data.length === 1) batch.push(data[0]!)
+          } else if (event === 'missed') batch.push(`… ${/\d+/.exec(data[0] ?? '')?.[0] ?? 'some'} lines skipped (the page fell behind)`)
+          else if (data.length === 1) batch.push(data[0]!)
           else if (data.length) batch.push(...data.join('\n').split('\n'))
           event = ''
           data = []

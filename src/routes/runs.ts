@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import type { Slots } from '../answer-slots.js'
 import { ApiError } from '../errors.js'
+import { largeAnswer, logsJson } from '../large-answer.js'
 import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
-import { extractRunLines } from '../run-log.js'
+import { runLines } from '../run-log.js'
 import { limitQuerySchema, logsSchema, runRecordSchema, runsSchema } from '../schemas.js'
 import type { PipelineScope } from './scope.js'
 import { withScopeParams } from './scope.js'
@@ -13,8 +15,8 @@ const idParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: '20261128T195100Z-1a2b' }),
 })
 
-/** The run history of one pipeline, and each run's own log lines. */
-export function runRoutes<P extends string>(scope: PipelineScope<P>) {
+/** The run history of one pipeline, and each run's own log lines (streamed: `answers` is shared by every scope). */
+export function runRoutes<P extends string>(scope: PipelineScope<P>, answers: Slots) {
   const runs = createRoute({
     method: 'get',
     path: `${scope.prefix}/runs`,
@@ -39,7 +41,7 @@ export function runRoutes<P extends string>(scope: PipelineScope<P>) {
     tags: ['runs'],
     summary: "One run's log lines, while they are in the retained log files",
     request: { params: withScopeParams(scope, idParam) },
-    responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500) },
+    responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500, 503) },
   })
 
   return routeGroup()
@@ -58,12 +60,39 @@ export function runRoutes<P extends string>(scope: PipelineScope<P>) {
     .openapi(runLogs, async (c) => {
       const pipeline = await scope.resolve(c)
       const { id } = c.req.valid('param')
-      const lines = await extractRunLines(pipeline.logs.readRetained(), id)
-      if (!lines) {
+      const batches = runLines(pipeline.logs.readRetained(), id)
+      // The first batch tells whether the run is there; the rest streams as the client reads.
+      const first = await batches.next()
+      if (first.done) {
         const known = await pipeline.runs.get(id)
         throw new ApiError(404, known ? `The log lines of run ${id} are no longer in the retained log files` : `Run not found: ${id}`)
       }
-      const text = lines.length ? lines.join('\n') + '\n' : ''
-      return c.json({ logs: text, line_count: lines.length }, 200)
+      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers)) as never
     })
+}
+
+/**
+ * Batches of lines (the first already read) as text chunks, each line followed by "\n". Not a
+ * generator: ending it before its first chunk must still close `rest`, which holds open files.
+ */
+function asText(first: string[], rest: AsyncGenerator<string[]>): AsyncIterable<string> {
+  const text = (batch: string[]) => batch.join('\n') + '\n'
+  let pending: string[] | null = first
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        if (pending) {
+          const value = text(pending)
+          pending = null
+          return { done: false, value }
+        }
+        const next = await rest.next()
+        return next.done ? { done: true, value: undefined } : { done: false, value: text(next.value) }
+      },
+      async return() {
+        await rest.return(undefined)
+        return { done: true, value: undefined }
+      },
+    }),
+  }
 }

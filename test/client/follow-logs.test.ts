@@ -1,4 +1,5 @@
 /** followLogs against the real server's SSE stream: existing lines, new lines, clear, and ending it. */
+import { appendFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { PipelineCronClient, type LogEvent } from '../../src/client.js'
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js'
@@ -72,3 +73,36 @@ it('throws a 400 with the detail for lines out of range', async () => {
   }
   await expect(iterate()).rejects.toMatchObject({ status: 400, detail: 'lines: must be an integer from 1 to 100000' })
 })
+
+it('yields {type: "missed", lines} with what the server skipped, then the newest lines - a loop that took nothing while 20 MB were written', async () => {
+  const abort = new AbortController()
+  const events = client.followLogs({ lines: 1, signal: abort.signal })[Symbol.asyncIterator]()
+  try {
+    expect((await events.next()).value).toMatchObject({ type: 'line' })
+    // Far more than the socket buffers and the server's 1 MiB per client hold.
+    const total = 200_000
+    for (let b = 0; b < 200; b++) {
+      appendFileSync(server.logFile, Array.from({ length: 1000 }, (_, i) => `seq ${b * 1000 + i} ${'x'.repeat(88)}\n`).join(''))
+    }
+    let delivered = 0
+    let missed = 0
+    let gaps = 0
+    for (let last = -1; last !== total - 1; ) {
+      const { value } = await events.next()
+      if (value?.type === 'missed') {
+        missed += value.lines
+        gaps++
+      } else if (value?.type === 'line') {
+        last = Number(value.line.split(' ')[1])
+        // Each line is the next one, or the first after the lines just reported missed.
+        expect(last).toBe(delivered + missed)
+        delivered++
+      }
+    }
+    expect(gaps).toBeGreaterThan(0)
+    expect(delivered + missed).toBe(total)
+  } finally {
+    abort.abort()
+    await events.return(undefined)
+  }
+}, 30_000)

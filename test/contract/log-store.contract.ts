@@ -68,6 +68,24 @@ export function logStoreContract({ it, expect, make }: LogStoreContract) {
       expect(lastN.slice(0, 8)).toBe('00175000')
     }), 30_000)
 
+  it('yields the text tail gives, in chunks of whole lines - readLast over a 600 KB log with multibyte text', () =>
+    withLog(async ({ store, writer }) => {
+      writer.append(Array.from({ length: 30_000 }, (_, i) => `${i} € 😀 "q"\n`).join(''))
+      writer.append('\nno newline at the end')
+      for (const n of [1, 2, 3, 1000, 30_002, 100_000]) {
+        const chunks: string[] = []
+        for await (const c of store.readLast(n)) chunks.push(c)
+        expect(chunks.join('')).toBe(await store.tail(n))
+        expect(chunks.every((c) => c.endsWith('\n'))).toBe(true)
+        if (n >= 30_000) expect(chunks.length).toBeGreaterThan(1)
+      }
+    }), 30_000)
+
+  it('yields nothing - readLast of an empty log', () =>
+    withLog(async ({ store }) => {
+      expect(await collect(store.readLast(10))).toBe('')
+    }))
+
   it('returns everything, characters intact across chunk boundaries - readAll with multibyte text', () =>
     withLog(async ({ store, writer }) => {
       // 3- and 4-byte UTF-8 characters across many read-block boundaries.
@@ -140,5 +158,42 @@ export function logStoreContract({ it, expect, make }: LogStoreContract) {
         stop.abort()
       }
       expect((await within(events.next(), 5000, 'the end of follow')).done).toBe(true)
+    }), 30_000)
+
+  it('tells a consumer that fell behind how many lines it missed, then goes on with the newest - 3 MB written while it read nothing', () =>
+    withLog(async ({ store, writer }) => {
+      writer.append(line(0))
+      const stop = new AbortController()
+      const slow = store.follow(1, stop.signal)[Symbol.asyncIterator]()
+      // A second consumer that reads at once: when it has the last line, the slow one's queue has seen it too.
+      const witness = store.follow(1, stop.signal)[Symbol.asyncIterator]()
+      const next = (it: AsyncIterator<LogEvent>) => within(it.next(), 5000, 'a follow event').then((r) => r.value as LogEvent)
+      try {
+        expect(await next(slow)).toEqual({ type: 'lines', lines: [line(0).trimEnd()] })
+        expect(await next(witness)).toEqual({ type: 'lines', lines: [line(0).trimEnd()] })
+        const total = 30_000
+        const seq = (k: number) => `seq ${k} ${'x'.repeat(70)}`
+        for (let b = 0; b < 30; b++) writer.append(Array.from({ length: 1000 }, (_, i) => `${seq(b * 1000 + i)}\n`).join(''))
+        for (let last = ''; last !== seq(total - 1); ) {
+          const e = await next(witness)
+          if (e.type === 'lines' && e.lines.length) last = e.lines[e.lines.length - 1]!
+        }
+        let delivered = 0
+        let missed = 0
+        for (let last = ''; last !== seq(total - 1); ) {
+          const e = await next(slow)
+          if (e.type === 'missed') missed += e.lines
+          else if (e.type === 'lines' && e.lines.length) {
+            // What arrives after a gap is the newest: the lines before it were all counted.
+            expect(Number(e.lines[0]!.split(' ')[1])).toBe(delivered + missed)
+            delivered += e.lines.length
+            last = e.lines[e.lines.length - 1]!
+          }
+        }
+        expect(missed).toBeGreaterThan(0)
+        expect(delivered + missed).toBe(total)
+      } finally {
+        stop.abort()
+      }
     }), 30_000)
 }

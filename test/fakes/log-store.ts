@@ -1,3 +1,4 @@
+import { createFollowQueue } from '../../src/follow-queue.js'
 import type { LogEvent, LogStore, LogWriter } from '../../src/ports.js'
 
 /**
@@ -36,6 +37,7 @@ export function createMemoryLogStore(file: MemoryLogFile = createMemoryLogFile()
     async tail(lines) {
       return lastLines(file.text, lines)
     },
+    readLast: (lines) => wholeLineChunks(lastLines(file.text, lines), chunkSize),
     readAll: () => chunks(file.text, chunkSize),
     async *readRetained() {
       for (const old of [...file.rotated].reverse()) yield* chunks(old, chunkSize)
@@ -102,10 +104,20 @@ async function* chunks(text: string, size: number): AsyncGenerator<string> {
   }
 }
 
+/** `text` (whole lines) in chunks of about `size` characters, each ending in "\n". */
+async function* wholeLineChunks(text: string, size: number): AsyncGenerator<string> {
+  let i = 0
+  while (i < text.length) {
+    const nl = text.indexOf('\n', Math.min(i + size, text.length) - 1)
+    const end = nl === -1 ? text.length : nl + 1
+    yield text.slice(i, end)
+    i = end
+  }
+}
+
 async function* follow(file: MemoryLogFile, lines: number, signal: AbortSignal): AsyncGenerator<LogEvent> {
   if (signal.aborted) return
-  const queue: LogEvent[] = []
-  let wake: (() => void) | null = null
+  const queue = createFollowQueue()
   // A partial last line is not a line yet: it is held until its "\n" comes.
   const lastNl = file.text.lastIndexOf('\n')
   let carry = file.text.slice(lastNl + 1)
@@ -119,20 +131,12 @@ async function* follow(file: MemoryLogFile, lines: number, signal: AbortSignal):
       carry = parts.pop() ?? ''
       if (parts.length) queue.push({ type: 'lines', lines: parts })
     }
-    wake?.()
   }
   file.listeners.add(listener)
-  const onAbort = () => wake?.()
-  signal.addEventListener('abort', onAbort, { once: true })
   try {
     yield { type: 'lines', lines: history ? history.slice(0, -1).split('\n') : [] }
-    while (!signal.aborted) {
-      if (queue.length === 0) await new Promise<void>((r) => (wake = r))
-      wake = null
-      while (queue.length && !signal.aborted) yield queue.shift()!
-    }
+    yield* queue.take(signal)
   } finally {
-    signal.removeEventListener('abort', onAbort)
     file.listeners.delete(listener)
   }
 }

@@ -98,6 +98,7 @@ async function follow(api: PipelineCronClient, lines: number) {
   try {
     for await (const event of api.followLogs({ lines, signal: abort.signal })) {
       if (event.type === 'clear') process.stderr.write(`${paint.dim('-- the log was cleared --')}\n`)
+      else if (event.type === 'missed') process.stderr.write(`${paint.dim(`-- ${event.lines} lines skipped (this client fell behind) --`)}\n`)
       else process.stdout.write(`${event.line}\n`)
     }
   } catch (err) {
