@@ -99,7 +99,7 @@ describe('conflicts', () => {
 })
 
 describe('run outcomes', () => {
-  it('records failed with the exit code and skips later steps - a step exits non-zero', async () => {
+  it('records failed with the exit code and the reason, and lists later steps as not run - a step exits non-zero', async () => {
     const server = await serverForTest({
       pipeline: {
         name: 'fails',
@@ -111,8 +111,12 @@ describe('run outcomes', () => {
     })
     await startDaemon(server)
     const [run] = await waitForRuns(server, 1)
-    expect(run).toMatchObject({ status: 'failed', steps: [{ name: 'boom', status: 'failed', exit_code: 3 }] })
-    expect(run.steps).toHaveLength(1)
+    expect(run).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^step boom failed: exit 3/) })
+    // A step the run never reached is listed as not run, so the record says 1 of 2 ran.
+    expect(run.steps).toMatchObject([
+      { name: 'boom', status: 'failed', exit_code: 3, attempts: 1 },
+      { name: 'never', status: 'not_run', exit_code: null, started_at: null, attempts: 0 },
+    ])
     const tail = await call(server.url, 'GET', '/api/cron/logs/tail')
     expect(tail.text).toMatch(/\[1\/2\] boom failed: exit 3/)
     expect(tail.text).toMatch(/Pipeline execution finished: failed/)
