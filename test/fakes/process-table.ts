@@ -6,6 +6,8 @@ export interface FakeProcess {
   readonly pgid: number
   readonly instanceId: string | null
   readonly tag: string | null
+  /** Stuck in uninterruptible sleep: even SIGKILL does not end it (only `exit`). */
+  readonly unkillable: boolean
   alive: boolean
   /** Receives every signal but SIGKILL; without a handler, any signal ends the process (the default disposition). */
   onSignal: ((signal: Signal) => void) | null
@@ -27,12 +29,14 @@ export interface FakeProcessTable {
   readonly procs: ProcessControl
   /** Every `signal` and `signalGroup` call, in order, delivered or not. */
   readonly signals: SentSignal[]
-  spawn(opts?: { instanceId?: string | null; tag?: string | null; pgid?: number; onSignal?: (signal: Signal) => void }): FakeProcess
+  spawn(opts?: { instanceId?: string | null; tag?: string | null; pgid?: number; unkillable?: boolean; onSignal?: (signal: Signal) => void }): FakeProcess
   /** A live process that carries our instance id on its cmdline and in its env. */
   addOurs(instanceId: string): FakeProcess
   /** A live process of someone else (e.g. a recycled pid). */
   addForeign(): FakeProcess
   get(pid: number): FakeProcess | undefined
+  /** Every process that is still alive. */
+  alive(): FakeProcess[]
   isAlive(pid: number): boolean
   /** Signals sent to one pid (not groups). */
   signalsTo(pid: number): Signal[]
@@ -53,6 +57,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
       pgid: opts.pgid ?? pid,
       instanceId: opts.instanceId ?? null,
       tag: opts.tag ?? null,
+      unkillable: opts.unkillable ?? false,
       alive: true,
       onSignal: opts.onSignal ?? null,
       exited,
@@ -67,6 +72,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
   }
 
   function deliver(proc: FakeProcess, signal: Signal) {
+    if (proc.unkillable) return
     if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
     else proc.onSignal(signal)
   }
@@ -103,6 +109,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
     addOurs: (instanceId) => spawn({ instanceId, tag: instanceId }),
     addForeign: () => spawn(),
     get: (pid) => table.get(pid),
+    alive: () => [...table.values()].filter((p) => p.alive),
     isAlive: (pid) => !!table.get(pid)?.alive,
     signalsTo: (pid) => signals.filter((s) => s.pid === pid && !s.group).map((s) => s.signal),
   }
