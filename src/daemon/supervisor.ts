@@ -95,7 +95,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         await startPipeline(request.desired, false)
       } catch (err) {
         pipelines.delete(name)
-        exitIfIdle()
         return refuse('failed', (err as Error).message)
       }
       return reply()
@@ -142,7 +141,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         void serialised(request).then(
           (message) => {
             connection.send(JSON.stringify(message))
-            if (request.op === 'stop') exitIfIdle()
+            // Only once the reply is out: exiting closes every connection.
+            if (request.op === 'stop' || request.op === 'start') exitIfIdle()
           },
           (err) => {
             options.report(`request ${request.op} failed: ${(err as Error).message}`)
