@@ -67,7 +67,7 @@ export function memoryDaemon(machine: MemoryMachine, o: MemoryDaemonOptions = {}
           onChange,
           now: o.now,
         }),
-      report: (line) => gate.act(() => ctx.stderr(`${line}\n`)),
+      report: (line) => gate.act(() => ctx.stderr(`[${new Date().toISOString()}] ${line}\n`)),
       now: o.now,
       watchMs: o.watchMs,
       idleExitMs: o.idleExitMs,
