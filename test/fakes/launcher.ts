@@ -21,6 +21,8 @@ export interface FakeLaunch {
   settings: DaemonSettings
   /** Settles once the daemon's code has returned (after a kill: once it has wound down). */
   settled: Promise<void>
+  /** What it wrote on stderr so far. */
+  stderr(): string
 }
 
 export type FakeLauncher = DaemonLauncher & { readonly launches: FakeLaunch[] }
@@ -50,7 +52,7 @@ export function createFakeLauncher(table: FakeProcessTable, daemon: FakeDaemon, 
       const settled = Promise.resolve()
         .then(() => daemon(ctx))
         .catch((err: Error) => ctx.exit(1, `${err.message}\n`))
-      const launch = { pid: proc.pid, settings, settled }
+      const launch: FakeLaunch = { pid: proc.pid, settings, settled, stderr: () => stderr }
       launches.push(launch)
       o.registry?.push(launch)
       return { pid: proc.pid, exited: proc.exited.then((e) => ({ code: e.code, stderr })) }

@@ -96,3 +96,11 @@ export function createMemoryMachine(o: MemoryMachineOptions = {}): MemoryMachine
     },
   }
 }
+
+/** Kills every daemon launched on the machine, waits for their code to wind down, then kills the steps they left. */
+export async function killAll(machine: MemoryMachine): Promise<void> {
+  const { table } = machine
+  for (const launch of machine.launches) if (table.isAlive(launch.pid)) table.procs.signal(launch.pid, 'SIGKILL')
+  await Promise.all(machine.launches.map((launch) => launch.settled))
+  for (const step of table.alive()) if (step.tag) table.procs.signal(step.pid, 'SIGKILL')
+}

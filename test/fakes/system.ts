@@ -15,7 +15,7 @@ import { memoryDaemon, type MemoryDaemonOptions } from './daemon.js'
 import { createFakeLauncher, type FakeDaemon, type FakeLauncher } from './launcher.js'
 import { createMemoryLock } from './lock.js'
 import { createMemoryLogStore, type MemoryLogFile } from './log-store.js'
-import { createMemoryMachine, DEFAULT_PIPELINE, type MemoryMachine, type MemoryMachineOptions } from './machine.js'
+import { createMemoryMachine, DEFAULT_PIPELINE, killAll, type MemoryMachine, type MemoryMachineOptions } from './machine.js'
 import type { FakeProcessTable } from './process-table.js'
 import { createMemoryRunHistory } from './run-history.js'
 import type { FakeRunner } from './runner.js'
@@ -194,10 +194,7 @@ export function createMemorySystem(o: MemorySystemOptions = {}): MemorySystem {
     close,
     async shutdown() {
       close()
-      for (const launch of machine.launches) if (table.isAlive(launch.pid)) table.procs.signal(launch.pid, 'SIGKILL')
-      await Promise.all(machine.launches.map((launch) => launch.settled))
-      // Steps the daemons left behind, as a crash leaves them.
-      for (const step of table.alive()) if (step.tag) table.procs.signal(step.pid, 'SIGKILL')
+      await killAll(machine)
     },
   }
 }
