@@ -104,6 +104,9 @@ export function createLocalController(o: LocalControllerOptions): CronController
         if (running) return { ok: false, reason: 'already_running', pid: o.link.daemon()!.pid }
         if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
         await o.checkPipeline()
+        // A `started` left on disk that nothing runs (the keeper gave up on a crashing daemon) is
+        // replaced by this start: the daemon launched here must not resume it first.
+        await writeDesired({ state: 'stopped' })
         const daemon = await o.keeper.ensureDaemon()
         // Taken once the daemon is up, so that the run at start and the ticks share one grid.
         const at = now().toISOString()
