@@ -15,6 +15,8 @@ import { waitFor } from '../helpers/wait.js'
 let systems: MemorySystem[] = []
 afterEach(async () => {
   vi.useRealTimers()
+  // Every server goes first, so none restarts a daemon another one's shutdown kills.
+  for (const s of systems) s.close()
   for (const s of systems) await s.shutdown()
   systems = []
 })
