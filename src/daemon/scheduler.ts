@@ -228,6 +228,8 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       const last = history.find((r) => r.status !== 'running' && r.status !== 'skipped')
       live = {
         ...live,
+        // A fresh start's ticks are counted from its anchor; a resumed one says when it came back.
+        started_at: resumed ? now().toISOString() : desired.anchor,
         last_run: last ? { id: last.id, status: last.status, started_at: last.started_at, finished_at: last.finished_at, duration_ms: last.duration_ms } : null,
       }
       const t0 = now()
