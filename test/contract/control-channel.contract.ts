@@ -19,7 +19,8 @@ export interface ControlChannelContract extends ContractHarness {
 function reader(connection: Connection) {
   const got: string[] = []
   let ended = false
-  let wake: (() => void) | null = null
+  // Set by the waiter below (typed here: TS would narrow a `null` initialiser for good).
+  let wake = null as (() => void) | null
   void (async () => {
     for await (const message of connection.messages) {
       got.push(message)

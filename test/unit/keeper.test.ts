@@ -42,7 +42,7 @@ function backoffs(o: { auto?: boolean } = {}) {
 function connectedTo(s: MemorySystem, index: number) {
   return waitFor(() => {
     const launch = s.machine.launches[index]
-    return launch && s.link.daemon()?.pid === launch.pid && s.link.live('default') && launch
+    return launch && s.link.daemon()?.pid === launch.pid && s.link.live('default') ? launch : null
   }, { what: `the server to reach daemon #${index + 1}` })
 }
 

@@ -255,7 +255,7 @@ describe('run-now', () => {
     expect(r).toEqual({ ok: true, runId: expect.any(String) })
     const run = await waitFor(async () => {
       const found = await s.runs.get(r.ok ? r.runId : '')
-      return found?.status === 'success' && found
+      return found?.status === 'success' ? found : null
     })
     expect(run.trigger).toBe('manual')
   })

@@ -32,7 +32,8 @@ async function run(steps: PipelineStep[], scripts: Record<string, FakeScript>, o
     pipelineDir: '/srv/pipeline',
     runner,
     log: createMemoryLogWriter(file),
-    baseEnv: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', SHARED: 'base' },
+    baseEnv: { PATH: '/usr/bin', SHARED: 'base' },
+    ownEnv: { PIPELINE_CRON_INSTANCE: 'inst-1' },
     signal: abort.signal,
     graceMs: 1000,
     ...o,
@@ -102,6 +103,11 @@ describe('runPipeline', () => {
       { argv: ['node', 'transform.js', '--fast'], cwd: '/abs/dir', env: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', SHARED: 'base' } },
       { argv: ['true'], cwd: '/srv/pipeline', env: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', SHARED: 'base' } },
     ])
+  })
+
+  it('keeps the daemon\'s variables over the step\'s own - a step env that sets the instance marker', async () => {
+    const { runner } = await run([{ name: 'sly', run: 'sly', env: { PIPELINE_CRON_INSTANCE: 'forged', PIPELINE_CRON_RUN_ID: 'forged', MINE: 'kept' } }], {}, { ownEnv: { PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' } })
+    expect(runner.spawned[0]!.req.env).toEqual({ PATH: '/usr/bin', SHARED: 'base', MINE: 'kept', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' })
   })
 
   it('stops at the first failed step - exit 2 in step 2', async () => {

@@ -149,6 +149,8 @@ describe('start', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(t.runner.spawned).toEqual([])
     expect((await t.current())!.next_run_at).toBe(plus(5_000))
+    // It says when it came back; a fresh start would say its anchor.
+    expect(t.s.live().started_at).toBe(T0.toISOString())
     expect(t.file.text).toMatch(/\] Daemon resumed after restart \(PID: 4242, interval: 10 seconds, pipeline: p, 2 steps\)\n$/)
     await vi.advanceTimersByTimeAsync(5_000)
     expect(await t.finished()).toMatchObject([{ scheduled_at: plus(5_000), status: 'success' }])
