@@ -143,9 +143,10 @@ export function createLocalController(o: LocalControllerOptions): CronController
         }
         // The daemon exits with its last pipeline: the answer waits for it to be gone.
         if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
-        // Whatever of the tree is still alive now survived the daemon's own sweep.
+        // Whatever of the tree is still alive now survived the daemon's own sweep (a pid it
+        // reported may survive ours too: listed once).
         const late = await sweepTree(o.procs, live.instance_id)
-        const survivors = [...(reply.survivors ?? []), ...late.killed, ...late.left]
+        const survivors = [...new Set([...(reply.survivors ?? []), ...late.killed, ...late.left])]
         return { ok: true, pid: daemon.pid, survivors, forced: false }
       })
     },

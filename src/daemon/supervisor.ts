@@ -157,7 +157,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         void serialised(request).then(
           (message) => {
             connection.send(JSON.stringify(message))
-            // After the answer: a daemon left with nothing to run exits.
+            // Only once the reply is out: exiting closes every connection.
             if (request.op === 'stop' || request.op === 'start') exitIfIdle()
           },
           (err) => {

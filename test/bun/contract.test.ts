@@ -1,15 +1,18 @@
 /**
- * The port contract suites under `bun test`, against the Bun adapter's implementations
- * and the shared file ones running on Bun. Run with `npm run test:bun` (vitest skips test/bun).
+ * The port contract suites under `bun test`: the shared file and socket implementations running
+ * on Bun. Run with `npm run test:bun` (vitest skips test/bun).
  */
 import { describe, expect, it } from 'bun:test'
 import { createFileLogStore } from '../../adapters/node/log-store.js'
-import { fileLog, fileRunHistory, fileStateStore, tearRunHistory } from '../contract/file-fixtures.js'
+import { controlChannelContract } from '../contract/control-channel.contract.js'
+import { fileControlSocket, fileJsonFile, fileLock, fileLog, fileRunHistory, tearRunHistory } from '../contract/file-fixtures.js'
+import { jsonFileContract } from '../contract/json-file.contract.js'
+import { lockContract } from '../contract/lock.contract.js'
 import { logStoreContract } from '../contract/log-store.contract.js'
 import { runHistoryContract } from '../contract/run-history.contract.js'
-import { stateStoreContract } from '../contract/state-store.contract.js'
 
-describe('Bun LogStore + LogWriter, under Bun', () => {
+// The Bun server reads the log through the node:fs store too (adapters/bun/deps.ts).
+describe('file LogStore + LogWriter, under Bun', () => {
   logStoreContract({ it, expect, make: fileLog((file) => createFileLogStore(file, 5, { pollMs: 20 })) })
 })
 
@@ -17,6 +20,14 @@ describe('file RunHistory, under Bun', () => {
   runHistoryContract({ it, expect, make: fileRunHistory, tear: tearRunHistory })
 })
 
-describe('file StateStore, under Bun', () => {
-  stateStoreContract({ it, expect, make: fileStateStore })
+describe('file JsonFile, under Bun', () => {
+  jsonFileContract({ it, expect, make: fileJsonFile })
+})
+
+describe('lock file, under Bun', () => {
+  lockContract({ it, expect, make: fileLock })
+})
+
+describe('Unix socket ControlChannel, under Bun', () => {
+  controlChannelContract({ it, expect, make: fileControlSocket })
 })

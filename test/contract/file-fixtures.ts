@@ -4,13 +4,19 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LogStore } from '../../src/ports.js'
 import { createFileLogWriter } from '../../adapters/node/log-writer.js'
 import { createFileRunHistory } from '../../adapters/node/run-history.js'
-import { createFileStateStore } from '../../adapters/node/state-store.js'
+import { createControlSocket } from '../../adapters/posix/control-socket.js'
+import { createJsonFile } from '../../adapters/posix/json-file.js'
+import { createLockFile } from '../../adapters/posix/lock-file.js'
+import { daemonClaimSchema } from '../../src/daemon/protocol.js'
+import type { ChannelFixture } from './control-channel.contract.js'
+import type { JsonFileFixture } from './json-file.contract.js'
+import type { LockFixture } from './lock.contract.js'
 import type { LogFixture } from './log-store.contract.js'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'pc-contract-'))
@@ -40,17 +46,41 @@ export function tearRunHistory(f: { dir?: string }, partial: string) {
   return appendFile(join(f.dir!, 'runs.jsonl'), partial)
 }
 
-export async function fileStateStore() {
+export async function fileJsonFile(): Promise<JsonFileFixture> {
   const dir = tempDir()
+  const path = join(dir, 'daemon.json')
   return {
-    store: createFileStateStore(dir),
-    other: () => createFileStateStore(dir),
-    corrupt: () => writeFile(join(dir, 'state.json'), '{"pid": 42, "instance_'),
+    file: createJsonFile(path, daemonClaimSchema),
+    path,
+    other: () => createJsonFile(path, daemonClaimSchema),
+    plant: (text) => writeFile(path, text),
+    raw: (at) => readFile(at, 'utf8').catch(() => null),
+    cleanup: () => removeDir(dir),
+  }
+}
+
+export async function fileLock(): Promise<LockFixture> {
+  const dir = tempDir()
+  const path = join(dir, 'lock')
+  return {
+    lock: createLockFile(path, dir),
+    other: () => createLockFile(path, dir),
     async plantDeadLock() {
       // The pid of a process that has exited: the holder that crashed.
       const gone = spawnSync('true').pid
-      await writeFile(join(dir, 'lock'), JSON.stringify({ pid: gone, token: 'crashed', at: new Date().toISOString() }))
+      await writeFile(path, JSON.stringify({ pid: gone, token: 'crashed', at: new Date().toISOString() }))
     },
+    cleanup: () => removeDir(dir),
+  }
+}
+
+export async function fileControlSocket(): Promise<ChannelFixture> {
+  const dir = tempDir()
+  const path = join(dir, 'daemon.sock')
+  return {
+    channel: createControlSocket(path),
+    other: () => createControlSocket(path),
+    unlink: () => unlink(path),
     cleanup: () => removeDir(dir),
   }
 }

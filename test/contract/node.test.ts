@@ -1,10 +1,12 @@
-/** The port contracts against the Node file implementations (adapters/node) on temp dirs. */
+/** The port contracts against the file and socket implementations (adapters/node, adapters/posix) on temp dirs. */
 import { describe, expect, it } from 'vitest'
 import { createFileLogStore } from '../../adapters/node/log-store.js'
-import { fileLog, fileRunHistory, fileStateStore, tearRunHistory } from './file-fixtures.js'
+import { controlChannelContract } from './control-channel.contract.js'
+import { fileControlSocket, fileJsonFile, fileLock, fileLog, fileRunHistory, tearRunHistory } from './file-fixtures.js'
+import { jsonFileContract } from './json-file.contract.js'
+import { lockContract } from './lock.contract.js'
 import { logStoreContract } from './log-store.contract.js'
 import { runHistoryContract } from './run-history.contract.js'
-import { stateStoreContract } from './state-store.contract.js'
 
 describe('file LogStore + LogWriter', () => {
   logStoreContract({ it, expect, make: fileLog((file) => createFileLogStore(file, 5, { pollMs: 20 })) })
@@ -14,6 +16,14 @@ describe('file RunHistory', () => {
   runHistoryContract({ it, expect, make: fileRunHistory, tear: tearRunHistory })
 })
 
-describe('file StateStore', () => {
-  stateStoreContract({ it, expect, make: fileStateStore })
+describe('file JsonFile', () => {
+  jsonFileContract({ it, expect, make: fileJsonFile })
+})
+
+describe('lock file', () => {
+  lockContract({ it, expect, make: fileLock })
+})
+
+describe('Unix socket ControlChannel', () => {
+  controlChannelContract({ it, expect, make: fileControlSocket })
 })

@@ -1,93 +1,72 @@
-import type { DaemonLauncher, DaemonState, Schedule, Signal, StateStore } from '../../src/ports.js'
+import type { DaemonSettings } from '../../src/daemon/protocol.js'
+import type { DaemonLauncher } from '../../src/ports.js'
 import type { FakeProcess, FakeProcessTable } from './process-table.js'
 
 /** What a fake daemon gets when it is launched. */
 export interface FakeDaemonContext {
   pid: number
-  instanceId: string
-  schedule: Schedule
-  runImmediately: boolean
+  settings: DaemonSettings
   process: FakeProcess
-  state: StateStore
-  /** Ends the daemon process; `stderr` is what the launcher reports as its start-up error. */
+  /** Writes to the daemon's stderr: the keeper reports its last line when the daemon dies at start. */
+  stderr(text: string): void
+  /** Ends the daemon process with `code`, after writing `stderr`. */
   exit(code: number, stderr?: string): void
 }
 
-/** A fake daemon's behaviour: set `ctx.process.onSignal`, write state, exit when it likes. */
+/** A daemon's code: it sets `ctx.process.onSignal`, serves, and exits when it likes. */
 export type FakeDaemon = (ctx: FakeDaemonContext) => void | Promise<void>
 
-export type FakeLauncher = DaemonLauncher & { readonly launches: Array<{ instanceId: string; pid: number; schedule: Schedule; runImmediately: boolean }> }
+export interface FakeLaunch {
+  pid: number
+  settings: DaemonSettings
+  /** Settles once the daemon's code has returned (after a kill: once it has wound down). */
+  settled: Promise<void>
+  /** What it wrote on stderr so far. */
+  stderr(): string
+}
+
+export type FakeLauncher = DaemonLauncher & { readonly launches: FakeLaunch[] }
 
 /**
- * A DaemonLauncher that starts a fake daemon process in the fake process table. The process
- * carries the instance id (cmdline and env markers), as the real launcher's child does.
+ * A DaemonLauncher that starts `daemon` as a process of the fake table, carrying its instance id
+ * as the real daemon carries `--instance=<id>` on its command line (and no pipeline's marker).
+ * Each launch is also added to `registry` (the machine's, shared by every server on it).
  */
-export function createFakeLauncher(o: { table: FakeProcessTable; state: StateStore; daemon?: FakeDaemon }): FakeLauncher {
-  const launches: FakeLauncher['launches'] = []
-  const daemon = o.daemon ?? claimsState()
+export function createFakeLauncher(table: FakeProcessTable, daemon: FakeDaemon, o: { registry?: FakeLaunch[] } = {}): FakeLauncher {
+  const launches: FakeLaunch[] = []
   const launcher: DaemonLauncher = {
-    async launch({ instanceId, schedule, runImmediately }) {
-      const proc = o.table.spawn({ instanceId, tag: instanceId })
-      launches.push({ instanceId, pid: proc.pid, schedule, runImmediately })
+    async launch(settings) {
+      const proc = table.spawn({ instanceId: settings.instance_id })
       let stderr = ''
       const ctx: FakeDaemonContext = {
         pid: proc.pid,
-        instanceId,
-        schedule,
-        runImmediately,
+        settings,
         process: proc,
-        state: o.state,
-        exit(code, err = '') {
-          stderr += err
+        stderr: (text) => void (stderr += text),
+        exit(code, text = '') {
+          stderr += text
           proc.exit(code)
         },
       }
-      // Like a spawned child: the daemon's code runs after launch() has returned its pid.
-      queueMicrotask(() => void Promise.resolve(daemon(ctx)).catch((err: Error) => ctx.exit(1, `${err.message}\n`)))
+      // Like a spawned child, the daemon's code runs after launch() has returned its pid.
+      const settled = Promise.resolve()
+        .then(() => daemon(ctx))
+        .catch((err: Error) => ctx.exit(1, `${err.message}\n`))
+      const launch: FakeLaunch = { pid: proc.pid, settings, settled, stderr: () => stderr }
+      launches.push(launch)
+      o.registry?.push(launch)
       return { pid: proc.pid, exited: proc.exited.then((e) => ({ code: e.code, stderr })) }
     },
   }
   return Object.assign(launcher, { launches })
 }
 
-/** The state a daemon publishes at start. */
-export function initialState(ctx: FakeDaemonContext, patch: Partial<DaemonState> = {}): DaemonState {
-  return {
-    pid: ctx.pid,
-    instance_id: ctx.instanceId,
-    runtime: 'fake',
-    started_at: new Date().toISOString(),
-    schedule: ctx.schedule,
-    run_immediately: ctx.runImmediately,
-    pipeline_file: 'pipeline.json',
-    next_run_at: null,
-    current_run: null,
-    stopping: null,
-    ...patch,
-  }
-}
-
-/**
- * Default fake daemon: claims the state (exits 1 if another holds it), then on SIGTERM/SIGINT/SIGQUIT
- * removes its state and exits 0. `ignoreSigterm` makes a daemon that has to be killed.
- */
-export function claimsState(o: { ignoreSigterm?: boolean; onSignal?: (signal: Signal, ctx: FakeDaemonContext) => void } = {}): FakeDaemon {
-  return async (ctx) => {
-    ctx.process.onSignal = (signal) => {
-      o.onSignal?.(signal, ctx)
-      if (signal === 'SIGUSR2' || o.ignoreSigterm) return
-      void ctx.state.remove(ctx.instanceId).then(() => ctx.exit(0))
-    }
-    if (!(await ctx.state.create(initialState(ctx)))) ctx.exit(1, 'another daemon already holds the state file\n')
-  }
-}
-
-/** A daemon that dies at start-up with `stderr` (e.g. a pipeline file that went bad). */
+/** A daemon that dies at start-up, printing `stderr` (e.g. a state dir it cannot write). */
 export function failsAtStart(stderr: string, code = 1): FakeDaemon {
   return (ctx) => ctx.exit(code, stderr)
 }
 
-/** A daemon that stays alive but never reports ready (never writes its state). */
+/** A daemon that stays alive but never listens, so it never reports ready. */
 export function neverReady(): FakeDaemon {
   return (ctx) => {
     ctx.process.onSignal = () => undefined

@@ -56,18 +56,24 @@ export function createMemoryLogStore(file: MemoryLogFile = createMemoryLogFile()
 
 /**
  * The daemon's side: appends to the MemoryLogFile, rotating by size to `rotated` (`.1` … `.keep`)
- * as the file writer does; after `close` further appends throw, as a closed fd would.
+ * as the file writer does. After `close`, appends are dropped as the file writer drops them, and
+ * kept in `afterClose` so a test can tell that nothing was written too late.
  */
-export function createMemoryLogWriter(file: MemoryLogFile, o: { maxBytes?: number; keep?: number } = {}): LogWriter & { readonly closed: boolean } {
+export function createMemoryLogWriter(
+  file: MemoryLogFile,
+  o: { maxBytes?: number; keep?: number } = {},
+): LogWriter & { readonly closed: boolean; readonly afterClose: string[] } {
   const maxBytes = o.maxBytes ?? Infinity
   const keep = o.keep ?? 5
+  const afterClose: string[] = []
   let closed = false
   return {
     get closed() {
       return closed
     },
+    afterClose,
     append(text) {
-      if (closed) throw new Error('log writer is closed')
+      if (closed) return void afterClose.push(text)
       writeLog(file, text)
       if (Number.isFinite(maxBytes) && bytes(file.text) >= maxBytes) {
         file.rotated = [file.text, ...file.rotated].slice(0, keep)

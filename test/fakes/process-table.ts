@@ -6,6 +6,8 @@ export interface FakeProcess {
   readonly pgid: number
   readonly instanceId: string | null
   readonly tag: string | null
+  /** Stuck in uninterruptible sleep: even SIGKILL does not end it (only `exit`). */
+  readonly unkillable: boolean
   alive: boolean
   /** Frozen by SIGSTOP (which no handler sees): it cannot fork until it is killed. */
   stopped: boolean
@@ -29,7 +31,7 @@ export interface FakeProcessTable {
   readonly procs: ProcessControl
   /** Every `signal` and `signalGroup` call, in order, delivered or not. */
   readonly signals: SentSignal[]
-  spawn(opts?: { instanceId?: string | null; tag?: string | null; pgid?: number; onSignal?: (signal: Signal) => void }): FakeProcess
+  spawn(opts?: { instanceId?: string | null; tag?: string | null; pgid?: number; unkillable?: boolean; onSignal?: (signal: Signal) => void }): FakeProcess
   /** A child of `parent` carrying its env marker; null when the parent is dead or frozen (it cannot fork). */
   fork(parent: FakeProcess): FakeProcess | null
   /**
@@ -42,6 +44,8 @@ export interface FakeProcessTable {
   /** A live process of someone else (e.g. a recycled pid). */
   addForeign(): FakeProcess
   get(pid: number): FakeProcess | undefined
+  /** Every process that is still alive. */
+  alive(): FakeProcess[]
   isAlive(pid: number): boolean
   /** Signals sent to one pid (not groups). */
   signalsTo(pid: number): Signal[]
@@ -62,6 +66,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
       pgid: opts.pgid ?? pid,
       instanceId: opts.instanceId ?? null,
       tag: opts.tag ?? null,
+      unkillable: opts.unkillable ?? false,
       alive: true,
       stopped: false,
       onSignal: opts.onSignal ?? null,
@@ -77,6 +82,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
   }
 
   function deliver(proc: FakeProcess, signal: Signal) {
+    if (proc.unkillable) return
     if (signal === 'SIGSTOP') proc.stopped = true
     else if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
     else proc.onSignal(signal)
@@ -118,6 +124,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
     addOurs: (instanceId) => spawn({ instanceId, tag: instanceId }),
     addForeign: () => spawn(),
     get: (pid) => table.get(pid),
+    alive: () => [...table.values()].filter((p) => p.alive),
     isAlive: (pid) => !!table.get(pid)?.alive,
     signalsTo: (pid) => signals.filter((s) => s.pid === pid && !s.group).map((s) => s.signal),
   }

@@ -1,6 +1,6 @@
 /**
- * start / stop / status / run-now through `app.request()`, wired with the REAL controller and
- * the REAL daemon loop over in-memory ports (test/fakes/system.ts).
+ * start / stop / status / run-now / pause / resume through `app.request()`, wired with the REAL
+ * controller, link, keeper, supervisor and scheduler over a memory machine (test/fakes/system.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemorySystem, type MemorySystem, type MemorySystemOptions } from '../fakes/system.js'
@@ -27,7 +27,7 @@ describe('POST /api/cron/start', () => {
     const pid = s.launcher.launches[0]!.pid
     expect(a.body).toEqual({ success: true, message: `Daemon started successfully with interval: 60 seconds (PID: ${pid})`, timestamp: expect.any(String) })
     expectIsoTimestamp(a.body.timestamp)
-    expect(s.launcher.launches).toMatchObject([{ schedule: { type: 'interval', interval_seconds: 60 }, runImmediately: true }])
+    expect((await s.desired.read()).value).toMatchObject({ state: 'started', schedule: { type: 'interval', interval_seconds: 60 }, run_immediately: true })
     expect(s.table.isAlive(pid)).toBe(true)
   })
 
@@ -42,7 +42,7 @@ describe('POST /api/cron/start', () => {
     const s = system()
     const a = await req(s.app, 'POST', '/api/cron/start', { json: { interval_seconds: 60, run_immediately: false } })
     expect(a.status).toBe(200)
-    expect(s.launcher.launches[0]!.runImmediately).toBe(false)
+    expect((await s.desired.read()).value!.run_immediately).toBe(false)
     const status = (await req(s.app, 'GET', '/api/cron/status')).body
     expect(status.current_run).toBeNull()
     expect(s.runner.spawned).toEqual([])
@@ -60,7 +60,7 @@ describe('POST /api/cron/start', () => {
     const a = await req(s.app, 'POST', '/api/cron/start', { json: { cron: '*/5 * * * *', timezone: 'Europe/Berlin' } })
     expect(a.status).toBe(200)
     expect(a.body.message).toMatch(/^Daemon started successfully with cron: \*\/5 \* \* \* \* \(Europe\/Berlin\) \(PID: \d+\)$/)
-    expect(s.launcher.launches[0]).toMatchObject({ schedule: { type: 'cron', cron: '*/5 * * * *', timezone: 'Europe/Berlin' }, runImmediately: false })
+    expect((await s.desired.read()).value).toMatchObject({ schedule: { type: 'cron', cron: '*/5 * * * *', timezone: 'Europe/Berlin' }, run_immediately: false })
     const status = (await req(s.app, 'GET', '/api/cron/status')).body
     expect(status.schedule).toEqual({ type: 'cron', cron: '*/5 * * * *', timezone: 'Europe/Berlin' })
     const next = new Date(status.next_run_at)
@@ -103,10 +103,11 @@ describe('POST /api/cron/stop', () => {
     const a = await req(s.app, 'POST', '/api/cron/stop')
     expect(a.status).toBe(200)
     expect(a.body).toEqual({ success: true, message: 'Daemon stopped successfully', timestamp: expect.any(String), survivors: [], forced: false })
-    expect(s.table.signalsTo(pid)).toEqual(['SIGTERM'])
+    // Asked over the control channel, the daemon stops the run and exits on its own: it is never signalled.
+    expect(s.table.signalsTo(pid)).toEqual([])
     expect(s.table.isAlive(pid)).toBe(false)
     expect(s.runner.spawned[0]!.signals).toEqual(['SIGTERM'])
-    expect((await s.state.read()).state).toBeNull()
+    expect(await s.state.read()).toEqual({ value: null })
     const runs = (await req(s.app, 'GET', '/api/cron/runs')).body.runs
     expect(runs[0]).toMatchObject({ status: 'cancelled', steps: [{ name: 'extract', status: 'cancelled', signal: 'SIGTERM' }] })
     expect(s.logFile.text).toMatch(/\[1\/3\] extract cancelled in \d+\.\d\ds\n/)
@@ -120,7 +121,7 @@ describe('POST /api/cron/stop', () => {
     await waitFor(() => s.runner.spawned.length === 1)
     const a = await req(s.app, 'POST', '/api/cron/stop', { json: { mode: 'drain' } })
     expect(a.status).toBe(200)
-    expect(s.table.signalsTo(pid)).toEqual(['SIGQUIT'])
+    expect(s.table.signalsTo(pid)).toEqual([])
     expect(s.runner.spawned.map((p) => p.signals)).toEqual([[], [], []])
     const runs = (await req(s.app, 'GET', '/api/cron/runs')).body.runs
     expect(runs[0]).toMatchObject({ status: 'success' })
@@ -149,6 +150,7 @@ describe('GET /api/cron/status', () => {
       is_running: false,
       pid: null,
       message: 'Daemon is not running',
+      paused: false,
       schedule: null,
       started_at: null,
       next_run_at: null,
@@ -198,7 +200,7 @@ describe('POST /api/cron/run', () => {
     expect(a.status).toBe(200)
     expect(a.body).toMatchObject({ success: true, message: 'Run started', run_id: expect.any(String) })
     const pid = s.launcher.launches[0]!.pid
-    expect(s.table.signalsTo(pid)).toEqual(['SIGUSR2'])
+    expect(s.table.signalsTo(pid)).toEqual([])
     const run = await waitFor(async () => {
       const r = (await req(s.app, 'GET', `/api/cron/runs/${a.body.run_id}`)).body
       return r.status === 'success' && r
@@ -214,7 +216,72 @@ describe('POST /api/cron/run', () => {
   it('returns 409 - a run is in progress', async () => {
     const s = system({ scripts: { extract: { hang: true } } })
     await req(s.app, 'POST', '/api/cron/start', { json: { interval_seconds: 60 } })
-    const run = await waitFor(async () => (await s.state.read()).state?.current_run)
+    const run = await waitFor(async () => (await s.state.read()).value?.current_run)
     expectErrorBody(await req(s.app, 'POST', '/api/cron/run'), 409, `A run is in progress (${run.id})`)
+  })
+})
+
+describe('POST /api/cron/pause and /api/cron/resume', () => {
+  it('pauses, shows it in status, then returns 409 - paused twice', async () => {
+    const s = system()
+    await req(s.app, 'POST', '/api/cron/start', { json: { interval_seconds: 60, run_immediately: false } })
+    const a = await req(s.app, 'POST', '/api/cron/pause')
+    expect(a.body).toMatchObject({ success: true, message: 'Pipeline paused: scheduled runs are skipped until it is resumed' })
+    expect((await req(s.app, 'GET', '/api/cron/status')).body).toMatchObject({ is_running: true, paused: true, message: expect.stringMatching(/^Daemon is paused \(PID: \d+\)$/) })
+    expectErrorBody(await req(s.app, 'POST', '/api/cron/pause'), 409, 'The pipeline is already paused')
+    expect(s.logFile.text).toMatch(/\] Audit: unknown address paused the pipeline\n/)
+  })
+
+  it('resumes, then returns 409 - resumed twice', async () => {
+    const s = system()
+    await req(s.app, 'POST', '/api/cron/start', { json: { interval_seconds: 60, run_immediately: false } })
+    await req(s.app, 'POST', '/api/cron/pause')
+    expect((await req(s.app, 'POST', '/api/cron/resume')).body).toMatchObject({ success: true, message: 'Pipeline resumed' })
+    expect((await req(s.app, 'GET', '/api/cron/status')).body.paused).toBe(false)
+    expectErrorBody(await req(s.app, 'POST', '/api/cron/resume'), 409, 'The pipeline is not paused')
+  })
+
+  it('returns 409 - daemon not running', async () => {
+    const s = system()
+    expectErrorBody(await req(s.app, 'POST', '/api/cron/pause'), 409, 'Daemon is not running')
+    expectErrorBody(await req(s.app, 'POST', '/api/cron/resume'), 409, 'Daemon is not running')
+  })
+})
+
+describe('several pipelines', () => {
+  const two = () => system({ pipelines: { orders: { name: 'orders', steps: [{ name: 'a', run: 'a' }] }, users: { name: 'users', steps: [{ name: 'b', run: 'b' }, { name: 'c', run: 'c' }] } } })
+
+  it('lists every pipeline with its state, sorted by name - GET /api/pipelines, one of two started', async () => {
+    const s = two()
+    expect((await req(s.app, 'POST', '/api/pipelines/users/start', { json: { interval_seconds: 60, run_immediately: false } })).status).toBe(200)
+    const { pipelines } = (await req(s.app, 'GET', '/api/pipelines')).body
+    expect(pipelines).toEqual([
+      { name: 'orders', steps: 1, error: null, is_running: false, paused: false, schedule: null, next_run_at: null, current_run: null, last_run: null },
+      { name: 'users', steps: 2, error: null, is_running: true, paused: false, schedule: { type: 'interval', interval_seconds: 60 }, next_run_at: expect.any(String), current_run: null, last_run: null },
+    ])
+  })
+
+  it('runs both in the one daemon and stops one by name, leaving the other - /api/pipelines/{name}/…', async () => {
+    const s = two()
+    const a = await req(s.app, 'POST', '/api/pipelines/orders/start', { json: { interval_seconds: 60, run_immediately: false } })
+    const b = await req(s.app, 'POST', '/api/pipelines/users/start', { json: { interval_seconds: 30, run_immediately: false } })
+    expect(b.body.message).toBe(a.body.message.replace('60', '30'))
+    expect(s.launcher.launches).toHaveLength(1)
+    expect((await req(s.app, 'POST', '/api/pipelines/orders/stop')).status).toBe(200)
+    expect((await req(s.app, 'GET', '/api/pipelines/orders/status')).body.is_running).toBe(false)
+    expect((await req(s.app, 'GET', '/api/pipelines/users/status')).body).toMatchObject({ is_running: true, schedule: { type: 'interval', interval_seconds: 30 } })
+    expect(s.pipeline('orders').logFile.text).toMatch(/\] Audit: unknown address stopped the daemon \(PID: \d+, mode: cancel\)\n$/)
+    expect(s.pipeline('users').logFile.text).not.toContain('stopped the daemon')
+  })
+
+  it('returns 404 on /api/cron - several pipelines, none named default', async () => {
+    const s = two()
+    expectErrorBody(await req(s.app, 'GET', '/api/cron/status'), 404, /^No default pipeline: /)
+  })
+
+  it('returns 404 - a name no pipeline file has', async () => {
+    const s = two()
+    expectErrorBody(await req(s.app, 'POST', '/api/pipelines/nope/start'), 404, 'Pipeline not found: nope (see GET /api/pipelines)')
+    expect(s.launcher.launches).toEqual([])
   })
 })

@@ -125,8 +125,8 @@ describe('wrong method', () => {
 describe('unexpected errors', () => {
   it('returns a generic 500 without a stack trace - a port throws a plain Error', async () => {
     const sys = createMemorySystem()
-    const secret = new Error('disk on fire at /var/secret/state.json')
-    sys.state.read = async () => {
+    const secret = new Error('disk on fire at /var/secret/runs.jsonl')
+    sys.runs.list = async () => {
       throw secret
     }
     const a = await req(sys.app, 'GET', '/api/cron/status')

@@ -162,7 +162,7 @@ describe('a log the store cannot read', () => {
       throw new ConfigError(detail)
     }
     const logs: LogStore = { ...store, readAll: refuse, follow: refuse }
-    sys = createMemorySystem({ app: { logs } })
+    sys = createMemorySystem({ logs })
     return sys
   }
 

@@ -26,7 +26,7 @@ function setup(o: { heartbeatMs?: number; pollMs?: number; maxBytes?: number; ke
   const keep = o.keep ?? 3
   const writer: LogWriter = createFileLogWriter(file, o.maxBytes ?? 1_000_000, keep)
   const logs = createFileLogStore(file, keep, { pollMs: o.pollMs ?? 20 })
-  const sys = createMemorySystem({ app: { logs, heartbeatMs: o.heartbeatMs ?? 60_000 } })
+  const sys = createMemorySystem({ logs, app: { heartbeatMs: o.heartbeatMs ?? 60_000 } })
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   cleanups.push(() => writer.close())
   cleanups.push(() => sys.shutdown())

@@ -32,7 +32,8 @@ async function run(steps: PipelineStep[], scripts: Record<string, FakeScript>, o
     pipelineDir: '/srv/pipeline',
     runner,
     log: createMemoryLogWriter(file),
-    baseEnv: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', SHARED: 'base' },
+    baseEnv: { PATH: '/usr/bin', SHARED: 'base' },
+    ownEnv: { PIPELINE_CRON_INSTANCE: 'inst-1' },
     signal: abort.signal,
     graceMs: 1000,
     ...o,
@@ -104,13 +105,9 @@ describe('runPipeline', () => {
     ])
   })
 
-  it('keeps the daemon\'s marker and run id - a step env that sets them (a Pipeline built without parsePipeline)', async () => {
-    const { runner } = await run(
-      [{ name: 'hide', run: ['true'], env: { PIPELINE_CRON_INSTANCE: 'someone-else', PIPELINE_CRON_RUN_ID: 'forged', X: 'y' } }],
-      {},
-      { baseEnv: { PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' } },
-    )
-    expect(runner.spawned[0]!.req.env).toEqual({ PATH: '/usr/bin', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1', X: 'y' })
+  it('keeps the daemon\'s variables over the step\'s own - a step env that sets the instance marker', async () => {
+    const { runner } = await run([{ name: 'sly', run: 'sly', env: { PIPELINE_CRON_INSTANCE: 'forged', PIPELINE_CRON_RUN_ID: 'forged', MINE: 'kept' } }], {}, { ownEnv: { PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' } })
+    expect(runner.spawned[0]!.req.env).toEqual({ PATH: '/usr/bin', SHARED: 'base', MINE: 'kept', PIPELINE_CRON_INSTANCE: 'inst-1', PIPELINE_CRON_RUN_ID: 'run-1' })
   })
 
   it('stops at the first failed step - exit 2 in step 2', async () => {

@@ -1,0 +1,56 @@
+import type { z } from 'zod'
+import type { JsonFile } from '../../src/ports.js'
+
+/** Files as text by path: every JsonFile handle on one disk sees what the others wrote, as processes do. */
+export interface MemoryDisk {
+  readonly files: Map<string, string>
+  jsonFile<T>(path: string, schema: z.ZodType<T>): JsonFile<T>
+  /** Leaves `text` at `path` as a torn write or a hand edit would: a reader finds it corrupt. */
+  corrupt(path: string, text?: string): void
+}
+
+export function createMemoryDisk(): MemoryDisk {
+  const files = new Map<string, string>()
+  let quarantined = 0
+  return {
+    files,
+    corrupt: (path, text = '{"pid": 42, "instance_') => void files.set(path, text),
+    jsonFile<T>(path: string, schema: z.ZodType<T>): JsonFile<T> {
+      return {
+        // Reports what the file adapter reports: the path, and what is wrong with it.
+        async read() {
+          const text = files.get(path)
+          if (text === undefined) return { value: null }
+          let raw: unknown
+          try {
+            raw = JSON.parse(text)
+          } catch (err) {
+            return { value: null, corrupt: `${path}: invalid JSON (${(err as Error).message})` }
+          }
+          const parsed = schema.safeParse(raw)
+          if (!parsed.success) return { value: null, corrupt: `${path}: ${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message}` }
+          return { value: parsed.data }
+        },
+        async write(value) {
+          files.set(path, JSON.stringify(value, null, 2))
+        },
+        async create(value) {
+          if (files.has(path)) return false
+          files.set(path, JSON.stringify(value, null, 2))
+          return true
+        },
+        async remove() {
+          files.delete(path)
+        },
+        async quarantine() {
+          const text = files.get(path)
+          if (text === undefined) return null
+          const to = `${path}.corrupt-${++quarantined}`
+          files.set(to, text)
+          files.delete(path)
+          return to
+        },
+      }
+    },
+  }
+}
