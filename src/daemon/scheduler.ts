@@ -10,6 +10,7 @@ import { daemonVariables, runPipeline } from '../run-pipeline.js'
 import { createTicker, describeSchedule } from '../schedule.js'
 import type { DesiredState, PipelineLive, PipelineStateFile, Refusal } from './protocol.js'
 import { newRunId } from './run-id.js'
+import { createStateWriter } from './state-writer.js'
 import { sweepTree } from './sweep.js'
 import { createNotifier, eventsOf, type Notifier } from './webhooks.js'
 
@@ -87,34 +88,11 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         })
       : null
 
-  // State writes are serialised so an older snapshot never lands after a newer one; a failed
-  // write (a full disk) is retried by the next one, which carries the whole state.
-  let writes = Promise.resolve()
-  let writeFailed = false
-  let retryTimer: ReturnType<typeof setTimeout> | null = null
-  let closed = false
+  const stateWriter = createStateWriter(options.stateFile, line)
   function publish(patch: Partial<PipelineLive>) {
     live = { ...live, ...patch }
     options.onChange(live)
-    const snapshot = stateFile()
-    writes = writes.then(() =>
-      options.stateFile.write(snapshot).then(
-        () => {
-          if (writeFailed) line('State file written again')
-          writeFailed = false
-        },
-        (err) => {
-          if (!writeFailed) line(`Warning: could not write state: ${(err as Error).message}`)
-          writeFailed = true
-          // Tried again in a second even if nothing changes meanwhile (a disk that was full).
-          retryTimer ??= setTimeout(() => {
-            retryTimer = null
-            if (writeFailed && !closed) void publish({})
-          }, 1000)
-        },
-      ),
-    )
-    return writes
+    return stateWriter.write(stateFile())
   }
 
   function stateFile(): PipelineStateFile {
@@ -251,9 +229,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
     if (survivors.length) line(`Could not kill ${survivors.length} process(es) of the pipeline: ${survivors.join(', ')}`)
     notifier?.abandon('the pipeline stopped')
     line(`Daemon stopped (PID: ${options.daemon.pid}${reason ? `, ${reason}` : ''})`)
-    await writes
-    closed = true
-    if (retryTimer) clearTimeout(retryTimer)
+    await stateWriter.close()
     await options.stateFile.remove().catch(() => undefined)
     options.log.close()
     return { survivors }

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { basePath } from 'hono/route'
-import type { AppOptions } from '../app.js'
+import type { AppSettings } from '../app-deps.js'
 import { ApiError } from '../errors.js'
 import { errorResponses, routeGroup } from '../route-kit.js'
 import { DASHBOARD_ASSETS, assetUrl, isDashboardAssetName } from './assets.js'
@@ -46,7 +46,7 @@ const asset = createRoute({
  * `GET /` (the dashboard) and `GET /assets/{name}`. All URLs in the page are relative, so it
  * works under any mount prefix: `/prefix` redirects to `/prefix/`, which serves the page.
  */
-export function dashboardRoutes(o: Pick<AppOptions, 'minIntervalSeconds'>) {
+export function dashboardRoutes(o: Pick<AppSettings, 'minIntervalSeconds'>) {
   let html: string | null = null
   const servePage = (c: Context) => {
     html ??= renderDashboard({

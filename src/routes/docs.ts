@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { AppOptions } from '../app.js'
+import type { AppSettings } from '../app-deps.js'
 import { DOCS_ASSET_TYPES, isDocsAssetName, rewriteDocsAsset } from '../docs/assets.js'
 import type { DocsAssetName } from '../docs/assets.js'
 import { API_TITLE, buildOpenApiDocument, withServer } from '../docs/openapi.js'
@@ -67,7 +67,7 @@ const favicon = createRoute({
  * carry no pipeline data) and served by the app itself: the pages make no request to another host.
  * `source` is the whole app, so the document covers every route registered with `createRoute`.
  */
-export function docsRoutes(o: AppOptions, source: OpenApiSource) {
+export function docsRoutes(o: AppSettings, source: OpenApiSource) {
   // Built on first use: by then every route of the app is registered.
   let document: ReturnType<typeof buildOpenApiDocument> | null = null
   const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array | string; type: string } | null>>()
@@ -108,7 +108,7 @@ export function docsRoutes(o: AppOptions, source: OpenApiSource) {
     })
 }
 
-async function readAsset(o: AppOptions, name: DocsAssetName) {
+async function readAsset(o: AppSettings, name: DocsAssetName) {
   const body = await o.docsAssets?.get(name)
   if (body == null) return null
   const type = DOCS_ASSET_TYPES[name]

@@ -73,10 +73,10 @@ export function memoryDaemon(machine: MemoryMachine, o: MemoryDaemonOptions = {}
 
     ctx.process.onSignal = (signal) => {
       if (signal === 'SIGTERM' || signal === 'SIGINT') void supervisor.shutdown(signal)
-      else if (signal === 'SIGSTOP') {
-        gate.halt()
-        listeners.forEach((listener) => listener.freeze())
-      }
+    }
+    ctx.process.onFreeze = () => {
+      gate.halt()
+      listeners.forEach((listener) => listener.freeze())
     }
     void ctx.process.exited.then(() => {
       gate.halt()

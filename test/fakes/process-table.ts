@@ -13,6 +13,8 @@ export interface FakeProcess {
   stopped: boolean
   /** Receives every signal but SIGKILL and SIGSTOP; without a handler, any signal ends the process (the default disposition). */
   onSignal: ((signal: Signal) => void) | null
+  /** Not a handler (SIGSTOP cannot be caught): how a fake that stands for a whole process (the daemon) learns it is frozen. */
+  onFreeze: (() => void) | null
   /** Settles when the process ends: with `exit(code)`, or the signal that ended it. */
   readonly exited: Promise<{ code: number | null; signal: Signal | null }>
   exit(code?: number | null, signal?: Signal | null): void
@@ -70,6 +72,7 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
       alive: true,
       stopped: false,
       onSignal: opts.onSignal ?? null,
+      onFreeze: null,
       exited,
       exit(code = 0, signal = null) {
         if (!proc.alive) return
@@ -83,8 +86,13 @@ export function createFakeProcessTable(firstPid = 4000): FakeProcessTable {
 
   function deliver(proc: FakeProcess, signal: Signal) {
     if (proc.unkillable) return
-    if (signal === 'SIGSTOP') proc.stopped = true
-    else if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
+    if (signal === 'SIGSTOP') {
+      // Frozen: it cannot fork, and a fake daemon stops answering.
+      proc.stopped = true
+      proc.onFreeze?.()
+      return
+    }
+    if (signal === 'SIGKILL' || !proc.onSignal) proc.exit(null, signal)
     else proc.onSignal(signal)
   }
 

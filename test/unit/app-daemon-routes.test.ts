@@ -109,7 +109,7 @@ describe('POST /api/cron/stop', () => {
     expect(s.runner.spawned[0]!.signals).toEqual(['SIGTERM'])
     expect(await s.state.read()).toEqual({ value: null })
     const runs = (await req(s.app, 'GET', '/api/cron/runs')).body.runs
-    expect(runs[0]).toMatchObject({ status: 'cancelled', steps: [{ name: 'extract', status: 'cancelled', signal: 'SIGTERM' }] })
+    expect(runs[0]).toMatchObject({ status: 'cancelled', steps: [{ name: 'extract', status: 'cancelled', signal: 'SIGTERM' }, { name: 'transform', status: 'not_run' }, { name: 'load', status: 'not_run' }] })
     expect(s.logFile.text).toMatch(/\[1\/3\] extract cancelled in \d+\.\d\ds\n/)
     expect(s.logFile.text).toMatch(/\] Daemon stopped \(PID: \d+\)\n/)
   })

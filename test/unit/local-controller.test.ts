@@ -284,7 +284,7 @@ describe('run-now', () => {
     s.table.procs.signal(pid, 'SIGSTOP')
     const err = await s.controller.runNow().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApiError)
-    expect(err).toMatchObject({ status: 503, detail: expect.stringMatching(/^The daemon did not answer within \d+ s; no run was started$/) })
+    expect(err).toMatchObject({ status: 503, detail: expect.stringMatching(/^Daemon did not answer within \d+ s \(PID: \d+\); it may be frozen or overloaded\. No run was started\.$/) })
     expect(s.runner.spawned).toEqual([])
   })
 })

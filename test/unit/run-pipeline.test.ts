@@ -83,8 +83,8 @@ describe('runPipeline', () => {
       finished_at: '2025-12-26T10:30:46.000Z',
       duration_ms: 1000,
       steps: [
-        { name: 'a', status: 'success', exit_code: 0, signal: null, started_at: T0.toISOString(), duration_ms: 250 },
-        { name: 'b', status: 'success', exit_code: 0, signal: null, started_at: '2025-12-26T10:30:45.250Z', duration_ms: 750 },
+        { name: 'a', status: 'success', exit_code: 0, signal: null, started_at: T0.toISOString(), duration_ms: 250, attempts: 1 },
+        { name: 'b', status: 'success', exit_code: 0, signal: null, started_at: '2025-12-26T10:30:45.250Z', duration_ms: 750, attempts: 1 },
       ],
     })
   })
@@ -122,7 +122,10 @@ describe('runPipeline', () => {
     expect(record.steps.map((s) => [s.name, s.status, s.exit_code])).toEqual([
       ['extract', 'success', 0],
       ['transform', 'failed', 2],
+      // Never reached: listed, so the record says 1 of 3 ran.
+      ['load', 'not_run', null],
     ])
+    expect(record.reason).toBe('step transform failed: exit 2 in 0.01s')
   })
 
   it('goes on after a failed step but reports the run failed - continue_on_error', async () => {
@@ -197,7 +200,7 @@ describe('timeout', () => {
     const ms = 50 + TIMEOUT_KILL_DELAY_MS
     expect(lines).toContain(L(ms, `[1/2] slow timed out in ${(ms / 1000).toFixed(2)}s`))
     expect(lines.at(-1)).toBe(L(ms, '========== Pipeline execution finished: timed_out (0/2 steps, 5.05s) =========='))
-    expect(record).toMatchObject({ status: 'timed_out', duration_ms: ms, steps: [{ name: 'slow', status: 'timed_out', exit_code: null, signal: 'SIGKILL', duration_ms: ms }] })
+    expect(record).toMatchObject({ status: 'timed_out', duration_ms: ms, steps: [{ name: 'slow', status: 'timed_out', exit_code: null, signal: 'SIGKILL', duration_ms: ms }, { name: 'next', status: 'not_run' }] })
   })
 
   it('needs no SIGKILL - a step that exits on SIGTERM', async () => {
@@ -218,7 +221,7 @@ describe('cancel via AbortSignal', () => {
     const { record, lines, runner } = await run([step('a'), step('b')], { a: { hang: true } }, { abortAtMs: 20 })
     expect(runner.spawned.map((p) => [p.command, p.signals])).toEqual([['a', ['SIGTERM']]])
     expect(lines).toContain(L(20, '[1/2] a cancelled in 0.02s'))
-    expect(record).toMatchObject({ status: 'cancelled', steps: [{ name: 'a', status: 'cancelled', signal: 'SIGTERM' }] })
+    expect(record).toMatchObject({ status: 'cancelled', reason: 'cancelled by a stop', steps: [{ name: 'a', status: 'cancelled', signal: 'SIGTERM' }, { name: 'b', status: 'not_run' }] })
   })
 
   it('kills after the grace period - a step that ignores SIGTERM', async () => {
@@ -232,7 +235,7 @@ describe('cancel via AbortSignal', () => {
     abort.abort()
     const { record, runner, lines } = await run([step('a')], {}, { signal: abort.signal })
     expect(runner.spawned).toEqual([])
-    expect(record).toMatchObject({ status: 'cancelled', steps: [] })
+    expect(record).toMatchObject({ status: 'cancelled', steps: [{ name: 'a', status: 'not_run', attempts: 0 }] })
     expect(lines.at(-1)).toMatch(/finished: cancelled \(0\/1 steps/)
   })
 

@@ -105,7 +105,7 @@ describe('start', () => {
       paused: false,
       stopping: null,
     }
-    expect(await t.current()).toEqual({ ...live, pid: 4242, daemon_instance: 'daemon-1', runtime: 'test', run_immediately: false, pipeline_file: '/srv/pipelines/orders.json' })
+    expect(await t.current()).toEqual({ ...live, pending_webhooks: [], pid: 4242, daemon_instance: 'daemon-1', runtime: 'test', run_immediately: false, pipeline_file: '/srv/pipelines/orders.json' })
     expect(t.pushed.at(-1)).toEqual(live)
     expect(t.s.live()).toEqual(live)
     expect(t.lines()).toEqual([expect.stringMatching(/^\[[\d\- :]+\] Daemon started \(PID: 4242, interval: 10 seconds, pipeline: p, 2 steps\)$/)])
@@ -316,7 +316,7 @@ describe('stop', () => {
     await t.s.start({ resumed: false })
     expect(await stopped(t.s, 'cancel')).toEqual({ survivors: [] })
     expect(t.runner.spawned.map((p) => [p.command, p.signals])).toEqual([['extract', ['SIGTERM']]])
-    expect(await t.finished()).toMatchObject([{ status: 'cancelled', steps: [{ name: 'extract', status: 'cancelled' }] }])
+    expect(await t.finished()).toMatchObject([{ status: 'cancelled', steps: [{ name: 'extract', status: 'cancelled' }, { name: 'load', status: 'not_run' }] }])
     expect(await t.stateFile.read()).toEqual({ value: null })
     expect(t.pushed.some((live) => live.stopping === 'cancel' && live.next_run_at === null)).toBe(true)
     expect(t.log.closed).toBe(true)
