@@ -25,7 +25,7 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
     method: 'post',
     path: `${scope.prefix}/start`,
     tags: ['daemon'],
-    summary: 'Start the pipeline on a schedule',
+    summary: 'Start the pipeline daemon',
     description: `Every \`interval_seconds\` (an integer >= ${minInterval}; 120 when the body is empty), or on a \`cron\` expression in an optional \`timezone\`.`,
     request: { ...params, body: { content: { 'application/json': { schema: startBody } }, required: false } },
     responses: {
@@ -38,7 +38,7 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
     method: 'post',
     path: `${scope.prefix}/stop`,
     tags: ['daemon'],
-    summary: 'Stop the pipeline gracefully',
+    summary: 'Stop the daemon gracefully',
     request: { ...params, body: { content: { 'application/json': { schema: stopBodySchema } }, required: false } },
     responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503) },
   })
@@ -47,7 +47,7 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
     method: 'get',
     path: `${scope.prefix}/status`,
     tags: ['daemon'],
-    summary: 'Status: schedule, next run, current and last run',
+    summary: 'Daemon status, schedule, current and last run',
     request: { ...params },
     responses: { 200: jsonResponse(statusSchema, 'Status'), ...errorResponses(401, 404, 500) },
   })

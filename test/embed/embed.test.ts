@@ -71,7 +71,7 @@ describe('embedding: createApp mounted under /cron of another Hono app', () => {
     expect(manual.status).toBe(200)
     expect((await call(base, 'GET', '/cron/api/cron/health')).status).toBe(200)
     const metrics = await call(base, 'GET', '/cron/metrics')
-    expect(metrics.text).toContain('pipeline_cron_daemon_up 1')
+    expect(metrics.text).toContain('pipeline_cron_daemon_up{pipeline="default"} 1')
 
     expect((await call(base, 'DELETE', '/cron/api/cron/logs')).body.message).toBe('Logs cleared successfully')
     await waitFor(async () => (await call(base, 'GET', '/cron/api/cron/status')).body.current_run === null, { what: 'the manual run to end' })

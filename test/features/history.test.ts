@@ -57,13 +57,15 @@ describe.concurrent('run history', () => {
       instance_id: expect.any(String),
       trigger: 'schedule',
       status: 'failed',
+      // continue_on_error lets the run go on, and the reason says why it is still failed.
+      reason: '1 step failed and the run went on (continue_on_error): flaky',
       scheduled_at: expect.stringMatching(ISO_MS),
       started_at: expect.stringMatching(ISO_MS),
       finished_at: expect.stringMatching(ISO_MS),
       duration_ms: expect.any(Number),
       steps: [
-        { name: 'flaky', status: 'failed', exit_code: 3, signal: null, started_at: expect.stringMatching(ISO_MS), duration_ms: expect.any(Number) },
-        { name: 'nap', status: 'success', exit_code: 0, signal: null, started_at: expect.stringMatching(ISO_MS), duration_ms: expect.any(Number) },
+        { name: 'flaky', status: 'failed', exit_code: 3, signal: null, started_at: expect.stringMatching(ISO_MS), duration_ms: expect.any(Number), attempts: 1 },
+        { name: 'nap', status: 'success', exit_code: 0, signal: null, started_at: expect.stringMatching(ISO_MS), duration_ms: expect.any(Number), attempts: 1 },
       ],
     })
     expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at))
