@@ -3,9 +3,9 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Config } from '../../src/config.js'
 import { createDaemonLauncher } from '../posix/launcher.js'
 import { wireLocalDeps, type LocalDeps } from '../posix/local-deps.js'
-import { createNodeDocsAssets } from './docs-assets.js'
+import { createNodeDocsAssets } from '../posix/docs-assets.js'
 import { defaultDaemonScript, spawnDetached } from './launcher.js'
-import { createFileLogStore } from './log-store.js'
+import { createFileLogStore } from '../posix/log-store.js'
 
 /** Everything `createApp` needs on Node: pipelines from files, the daemon over its socket, /proc. */
 export function createDeps(config: Config, options: { execPath?: string; daemonScript?: string } = {}): LocalDeps {

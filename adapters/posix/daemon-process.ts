@@ -16,12 +16,12 @@ import { reconcilePipeline } from '../../src/control/reconcile.js'
 import type { ProcessRunner } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
 import { formatLine } from '../../src/log-line.js'
-import { createFileLogStore } from '../node/log-store.js'
-import { createFileLogWriter, type FileLogWriter } from '../node/log-writer.js'
-import { refuseSymlink } from '../node/no-follow.js'
-import { loadPipeline } from '../node/pipeline-file.js'
-import { procfs } from '../node/process-control.js'
-import { createFileRunHistory } from '../node/run-history.js'
+import { createFileLogStore } from './log-store.js'
+import { createFileLogWriter, type FileLogWriter } from './log-writer.js'
+import { refuseSymlink } from './no-follow.js'
+import { loadPipeline } from './pipeline-file.js'
+import { linuxProcesses } from './process-control.js'
+import { createFileRunHistory } from './run-history.js'
 import { createControlSocket } from './control-socket.js'
 import { createJsonFile } from './json-file.js'
 import { controlSocketPath, daemonClaimPath, desiredPath, pipelinesDir, runsDir, statePath } from './state-paths.js'
@@ -39,14 +39,14 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
     pid: process.pid,
     channel: createControlSocket(controlSocketPath(settings.state_dir)),
     claim: createJsonFile(daemonClaimPath(settings.state_dir), daemonClaimSchema),
-    isLiveDaemon: async (claim) => (await procfs.identify(claim.pid, claim.instance_id)) === 'ours',
+    isLiveDaemon: async (claim) => (await linuxProcesses.identify(claim.pid, claim.instance_id)) === 'ours',
     desiredStates: () => readDesiredStates(settings.state_dir),
     reconcile: (desired) =>
       reconcilePipeline(
         {
           state: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),
           runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
-          procs: procfs,
+          procs: linuxProcesses,
           note: (text) => void createFileLogStore(desired.home.log_file, settings.log_keep).append(formatLine(text, new Date())).catch(() => undefined),
         },
         'the daemon died during the run',
@@ -87,7 +87,7 @@ async function openPipeline(
     daemon: { pid: process.pid, instanceId: settings.instance_id, runtime: settings.runtime },
     pipeline,
     runner: parts.runner,
-    procs: procfs,
+    procs: linuxProcesses,
     log: { append: (text) => log.append(text), close: () => (parts.writers.delete(log), log.close()) },
     runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
     stateFile: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),

@@ -3,7 +3,7 @@ import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { z } from 'zod'
 import type { JsonFile } from '../../src/ports.js'
-import { openNoFollowSync } from '../node/no-follow.js'
+import { openNoFollowSync } from './no-follow.js'
 
 /**
  * A small JSON file validated by `schema`: written atomically (temp file, then rename), created

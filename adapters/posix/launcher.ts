@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { daemonArgv } from '../../src/daemon/argv.js'
 import type { DaemonLauncher } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
-import { openNoFollowSync, readTextNoFollow } from '../node/no-follow.js'
+import { openNoFollowSync, readTextNoFollow } from './no-follow.js'
 import { daemonStderrPath } from './state-paths.js'
 
 /** How a runtime starts a process in its own session, stderr to `stderrFd`; resolves with its exit code. */

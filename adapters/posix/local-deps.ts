@@ -18,9 +18,9 @@ import type { DesiredState } from '../../src/daemon/protocol.js'
 import { desiredStateSchema, pipelineStateFileSchema } from '../../src/daemon/protocol.js'
 import { formatLine } from '../../src/log-line.js'
 import type { DaemonLauncher, LogStore } from '../../src/ports.js'
-import { loadPipeline, resolvePipelinePath } from '../node/pipeline-file.js'
-import { procfs } from '../node/process-control.js'
-import { createFileRunHistory } from '../node/run-history.js'
+import { loadPipeline, resolvePipelinePath } from './pipeline-file.js'
+import { linuxProcesses } from './process-control.js'
+import { createFileRunHistory } from './run-history.js'
 import { createControlSocket } from './control-socket.js'
 import { readDesiredStates } from './daemon-process.js'
 import { createJsonFile } from './json-file.js'
@@ -66,7 +66,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
   const keeper = createKeeper({
     link,
     lock,
-    procs: procfs,
+    procs: linuxProcesses,
     launcher: parts.launcher(stateDir),
     settings: {
       runtime: parts.runtime,
@@ -80,7 +80,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
     desiredStates: () => readDesiredStates(stateDir),
     markStopped: (desired) => desiredOf(desired.home.dir).write({ ...desired, state: 'stopped', updated_at: new Date().toISOString() }),
     reconcile: async (desired, why) => {
-      await reconcilePipeline({ state: stateOf(desired.home.dir), runs: runsOf(desired.home.dir), procs: procfs, note: (text) => note(desired, text) }, why)
+      await reconcilePipeline({ state: stateOf(desired.home.dir), runs: runsOf(desired.home.dir), procs: linuxProcesses, note: (text) => note(desired, text) }, why)
     },
     note,
     resume: config.resume,
@@ -98,7 +98,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
         link,
         keeper,
         lock,
-        procs: procfs,
+        procs: linuxProcesses,
         desired: desiredOf(home.dir),
         state: stateOf(home.dir),
         runs,

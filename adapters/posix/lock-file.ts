@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises'
 import type { Lock } from '../../src/ports.js'
 import { LockTimeoutError } from '../../src/ports.js'
-import { nullUnlessRefused, readTextNoFollow } from '../node/no-follow.js'
+import { nullUnlessRefused, readTextNoFollow } from './no-follow.js'
 
 // A lock file that stays empty or garbled this long was left by a holder that died mid-write.
 const UNREADABLE_LOCK_MS = 10_000

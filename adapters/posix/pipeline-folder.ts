@@ -3,7 +3,7 @@ import { basename, join } from 'node:path'
 import type { PipelineDefinition, PipelineSource } from '../../src/control/catalog.js'
 import { DEFAULT_PIPELINE, PIPELINE_NAME } from '../../src/control/homes.js'
 import { ConfigError } from '../../src/errors.js'
-import { loadPipeline } from '../node/pipeline-file.js'
+import { loadPipeline } from './pipeline-file.js'
 
 export interface PipelineFolderOptions {
   /** The `default` pipeline's file (`--pipeline`, ./pipeline.json or the bundled example), if any. */

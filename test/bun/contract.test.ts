@@ -3,7 +3,7 @@
  * on Bun. Run with `npm run test:bun` (vitest skips test/bun).
  */
 import { describe, expect, it } from 'bun:test'
-import { createFileLogStore } from '../../adapters/node/log-store.js'
+import { createFileLogStore } from '../../adapters/posix/log-store.js'
 import { controlChannelContract } from '../contract/control-channel.contract.js'
 import { fileControlSocket, fileJsonFile, fileLock, fileLog, fileRunHistory, tearRunHistory } from '../contract/file-fixtures.js'
 import { jsonFileContract } from '../contract/json-file.contract.js'

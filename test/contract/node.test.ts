@@ -1,6 +1,6 @@
 /** The port contracts against the file and socket implementations (adapters/node, adapters/posix) on temp dirs. */
 import { describe, expect, it } from 'vitest'
-import { createFileLogStore } from '../../adapters/node/log-store.js'
+import { createFileLogStore } from '../../adapters/posix/log-store.js'
 import { controlChannelContract } from './control-channel.contract.js'
 import { fileControlSocket, fileJsonFile, fileLock, fileLog, fileRunHistory, tearRunHistory } from './file-fixtures.js'
 import { jsonFileContract } from './json-file.contract.js'

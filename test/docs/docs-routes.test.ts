@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { Hono } from 'hono'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeDocsAssets } from '../../adapters/node/docs-assets.js'
+import { createNodeDocsAssets } from '../../adapters/posix/docs-assets.js'
 import { createMemorySystem } from '../fakes/system.js'
 
 // The real adapter reads the real swagger-ui-dist and redoc files: no fake where the real thing runs.

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFileRunHistory, MAX_RECORD_BYTES } from '../../adapters/node/run-history.js'
+import { createFileRunHistory, MAX_RECORD_BYTES } from '../../adapters/posix/run-history.js'
 import type { RunRecord } from '../../src/ports.js'
 
 const dirs: string[] = []

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { linesFromEnd, type ReadBackwardsOptions, type SkippedLine } from '../../adapters/node/read-backwards.js'
+import { linesFromEnd, type ReadBackwardsOptions, type SkippedLine } from '../../adapters/posix/read-backwards.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-read-back-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -3,8 +3,8 @@ import { DEFAULTS } from '../../../src/config.js'
 import { newRunId } from '../../../src/daemon/run-id.js'
 import type { LogWriter, RunStatus } from '../../../src/ports.js'
 import { daemonVariables, runPipeline } from '../../../src/run-pipeline.js'
-import { createFileLogWriter } from '../log-writer.js'
-import { loadPipeline, resolvePipelinePath } from '../pipeline-file.js'
+import { createFileLogWriter } from '../../posix/log-writer.js'
+import { loadPipeline, resolvePipelinePath } from '../../posix/pipeline-file.js'
 import { childProcessRunner } from '../process-runner.js'
 
 /** Runs the pipeline once with the daemon's run loop, the log lines going to stdout (and `logFile`). */

@@ -6,7 +6,7 @@ import { INSTANCE_ENV } from '../../src/ports.js'
  * Process-table access through /proc (Linux). A pid is ours only while its command line
  * carries `--instance=<id>`; pids 0 and 1 and negative numbers are never signalled.
  */
-export const procfs: ProcessControl = {
+export const linuxProcesses: ProcessControl = {
   async identify(pid, instanceId) {
     if (!isSignallable(pid)) return 'gone'
     const stat = readProc(`/proc/${pid}/stat`)
