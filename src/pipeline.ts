@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
-import { RESERVED_ENV_PREFIX } from './ports.js'
+import { RESERVED_ENV_PREFIX } from './env-names.js'
 
 /** One step of the pipeline file (SPEC section 4). */
 export interface PipelineStep {

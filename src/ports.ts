@@ -107,11 +107,7 @@ export interface ProcessControl {
   findTagged(instanceId: string): Promise<number[]>
 }
 
-/** The environment variable that marks every process of one daemon's tree. */
-export const INSTANCE_ENV = 'PIPELINE_CRON_INSTANCE'
-
-/** The daemon's own variables (the marker among them): a step's `env` may not set these. */
-export const RESERVED_ENV_PREFIX = 'PIPELINE_CRON_'
+export { INSTANCE_ENV, RESERVED_ENV_PREFIX } from './env-names.js'
 
 export interface LaunchedDaemon {
   pid: number

@@ -13,6 +13,7 @@ import { daemonClaimSchema, desiredStateSchema, pipelineStateFileSchema } from '
 import { createScheduler } from '../../src/daemon/scheduler.js'
 import { createSupervisor } from '../../src/daemon/supervisor.js'
 import { reconcilePipeline } from '../../src/control/reconcile.js'
+import type { Pipeline } from '../../src/pipeline.js'
 import type { ProcessRunner } from '../../src/ports.js'
 import { INSTANCE_ENV } from '../../src/ports.js'
 import { formatLine } from '../../src/log-line.js'
@@ -51,7 +52,7 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
         },
         'the daemon died during the run',
       ),
-    openPipeline: async (desired, onChange) => openPipeline(settings, desired, onChange, { runner, env, writers }),
+    openPipeline: async (desired, onChange, pipeline) => openPipeline(settings, desired, onChange, { runner, env, writers }, pipeline),
     report,
   })
 
@@ -74,8 +75,10 @@ async function openPipeline(
   desired: DesiredState,
   onChange: (live: PipelineLive) => void,
   parts: { runner: ProcessRunner; env: Record<string, string>; writers: Set<FileLogWriter> },
+  parsed?: Pipeline,
 ) {
-  const pipeline = await loadPipeline(desired.home.file)
+  // Sent with a start, read from the file when resuming.
+  const pipeline = parsed ?? (await loadPipeline(desired.home.file))
   const log = createFileLogWriter(desired.home.log_file, settings.log_max_bytes, settings.log_keep)
   assertRoomForLog(desired.home.log_file)
   // Its appends refuse a symlink too, but a pipeline that can record no run should not start.

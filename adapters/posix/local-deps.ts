@@ -102,7 +102,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
         desired: desiredOf(home.dir),
         state: stateOf(home.dir),
         runs,
-        checkPipeline: async () => void (await loadPipeline(home.file)),
+        loadPipeline: () => loadPipeline(home.file),
         note: (text) => void parts.logs(home.log_file, config.logKeep).append(formatLine(text, new Date())).catch(() => undefined),
         graceMs,
         drainTimeoutMs: DRAIN_TIMEOUT_MS,

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js'
 import type { CronController, DaemonStatus, JsonFile, LastRun, Lock, ProcessControl, RunHistory, StopMode } from '../ports.js'
 import { LockTimeoutError } from '../ports.js'
 import type { DesiredState, PipelineHome, PipelineStateFile, Reply } from '../daemon/protocol.js'
+import type { Pipeline } from '../pipeline.js'
 import { sweepTree } from '../daemon/sweep.js'
 import { createTicker, nextRuns } from '../schedule.js'
 import type { DaemonLink } from './daemon-link.js'
@@ -22,8 +23,8 @@ export interface LocalControllerOptions {
   desired: JsonFile<DesiredState>
   state: JsonFile<PipelineStateFile>
   runs: RunHistory
-  /** Reads and validates the pipeline file; throws a ConfigError with a one-line message. */
-  checkPipeline: () => Promise<void>
+  /** Reads and validates the pipeline file (sent along with the start); throws a ConfigError with a one-line message. */
+  loadPipeline: () => Promise<Pipeline>
   /** Appends a line to the pipeline's log. */
   note?: (text: string) => void
   /** The daemon's grace for a cancelled step; a stop waits this long plus a slack. */
@@ -105,7 +106,7 @@ export function createLocalController(o: LocalControllerOptions): CronController
         const running = o.link.live(name)
         if (running) return { ok: false, reason: 'already_running', pid: o.link.daemon()!.pid }
         if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
-        await o.checkPipeline()
+        const pipeline = await o.loadPipeline()
         // Started on disk but run by no daemon (the keeper gave up): a daemon launched now must not
         // resume it before this start does.
         if ((await o.desired.read()).value?.state === 'started') await writeDesired({ state: 'stopped' })
@@ -114,7 +115,7 @@ export function createLocalController(o: LocalControllerOptions): CronController
         const at = now().toISOString()
         const desired: DesiredState = { state: 'started', home: o.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at }
         await o.desired.write(desired)
-        const reply = await o.link.ask({ op: 'start', desired }, 15_000)
+        const reply = await o.link.ask({ op: 'start', desired, pipeline }, 15_000)
         if (reply?.ok) return { ok: true, pid: daemon.pid }
         await writeDesired({ state: 'stopped' })
         if (reply && reply.refusal === 'already_running') return { ok: false, reason: 'already_running', pid: daemon.pid }

@@ -4,6 +4,7 @@
  * sides read exactly what the other writes. Messages are JSON, one per line.
  */
 import { z } from 'zod'
+import { pipelineSchema } from '../pipeline.js'
 import { currentRunSchema, lastRunSchema, scheduleSchema } from '../schemas.js'
 
 /** Where one pipeline lives on disk: its file, its log, and the folder of its state and history. */
@@ -90,7 +91,8 @@ const pipelineName = z.string().min(1).max(64)
 /** API server → daemon. Every request gets exactly one reply with the same `id`. */
 export const requestSchema = z.discriminatedUnion('op', [
   z.object({ id: z.number(), op: z.literal('hello') }),
-  z.object({ id: z.number(), op: z.literal('start'), desired: desiredStateSchema }),
+  // `pipeline`: the file as the server just read and checked it, so it is read once per start.
+  z.object({ id: z.number(), op: z.literal('start'), desired: desiredStateSchema, pipeline: pipelineSchema.optional() }),
   z.object({ id: z.number(), op: z.literal('stop'), pipeline: pipelineName, mode: z.enum(['cancel', 'drain']) }),
   // `expires_at` (ms since the epoch): a request read after it (a daemon frozen meanwhile) starts nothing.
   z.object({ id: z.number(), op: z.literal('run'), pipeline: pipelineName, expires_at: z.number().optional() }),

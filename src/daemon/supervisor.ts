@@ -8,6 +8,7 @@ import type { Connection, ControlChannel, JsonFile, Listener } from '../ports.js
 import type { DaemonClaim, DaemonSettings, DesiredState, Message, PipelineLive, Request } from './protocol.js'
 import { decode, requestSchema } from './protocol.js'
 import type { Reconciled } from '../control/reconcile.js'
+import type { Pipeline } from '../pipeline.js'
 import type { RunRecord } from '../ports.js'
 import type { PipelineScheduler, RunNowOutcome } from './scheduler.js'
 
@@ -24,7 +25,8 @@ export interface SupervisorOptions {
   /** Ends what a dead daemon left of a pipeline (its `running` run, its orphans, its state file). */
   reconcile: (desired: DesiredState) => Promise<Reconciled>
   /** Builds the scheduler of one pipeline (reads and validates its file; throws a ConfigError). */
-  openPipeline: (desired: DesiredState, onChange: (live: PipelineLive) => void) => Promise<PipelineScheduler>
+  /** Builds the scheduler of one pipeline; without `pipeline`, its file is read (and validated: a ConfigError). */
+  openPipeline: (desired: DesiredState, onChange: (live: PipelineLive) => void, pipeline?: Pipeline) => Promise<PipelineScheduler>
   /** A line for the daemon's own diagnostics (its stderr file). */
   report: (line: string) => void
   now?: () => Date
@@ -77,7 +79,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     return options.claim.create(claim)
   }
 
-  async function startPipeline(desired: DesiredState, resumed: boolean, abandoned: RunRecord[] = []): Promise<void> {
+  async function startPipeline(desired: DesiredState, resumed: boolean, abandoned: RunRecord[] = [], pipeline?: Pipeline): Promise<void> {
     const name = desired.home.name
     starting.add(name)
     cancelIdleExit()
@@ -85,7 +87,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       // Until its start is done (history read, state written) a pipeline is neither pushed nor
       // in a hello: servers never see it half started.
       let ready = false
-      const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live))
+      const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live), pipeline)
       await scheduler.start({ resumed, abandoned })
       ready = true
       pipelines.set(name, scheduler)
@@ -104,7 +106,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const name = request.desired.home.name
       if (pipelines.has(name) || starting.has(name)) return refuse('already_running', `Daemon is already running (PID: ${options.pid})`)
       try {
-        await startPipeline(request.desired, false)
+        await startPipeline(request.desired, false, [], request.pipeline && withName(request.pipeline))
       } catch (err) {
         pipelines.delete(name)
         return refuse('failed', (err as Error).message)
@@ -249,4 +251,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       return true
     },
   }
+}
+
+/** The file's content as parsed: a pipeline without a `name` is called `pipeline`, as parsePipeline does. */
+function withName(parsed: Omit<Pipeline, 'name'> & { name?: string }): Pipeline {
+  return { ...parsed, name: parsed.name ?? 'pipeline' }
 }

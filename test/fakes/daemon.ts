@@ -48,12 +48,12 @@ export function memoryDaemon(machine: MemoryMachine, o: MemoryDaemonOptions = {}
       isLiveDaemon: async (claim) => (await machine.table.procs.identify(claim.pid, claim.instance_id)) === 'ours',
       desiredStates: () => machine.desiredStates(),
       reconcile: (desired) => reconcilePipeline({ state: stateOf(desired.home.dir), runs: runsOf(desired.home.dir), procs }, 'the daemon died during the run'),
-      openPipeline: async (desired, onChange) =>
+      openPipeline: async (desired, onChange, parsed) =>
         createScheduler({
           desired,
           instanceId: crypto.randomUUID(),
           daemon: { pid: ctx.pid, instanceId: settings.instance_id, runtime: settings.runtime },
-          pipeline: machine.loadPipeline(desired.home.file),
+          pipeline: parsed ?? machine.loadPipeline(desired.home.file),
           runner: gate.runner(machine.runner),
           procs,
           log: gate.log(createMemoryLogWriter(machine.logFile(desired.home.log_file), { maxBytes: settings.log_max_bytes, keep: settings.log_keep })),

@@ -137,7 +137,7 @@ export function createMemorySystem(o: MemorySystemOptions = {}): MemorySystem {
       desired,
       state,
       runs,
-      checkPipeline: async () => void machine.loadPipeline(home.file),
+      loadPipeline: async () => machine.loadPipeline(home.file),
       graceMs,
       drainTimeoutMs,
       ...o.controller,
