@@ -77,7 +77,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(await page.locator('#interval-error').isHidden()).toBe(true)
     await expectText(page, '#state-badge', /Running/)
     await expectText(page, '#f-pid', /^\d+$/)
-    await expectText(page, '#f-schedule', 'every 30 s')
+    await expectText(page, '#f-schedule', 'interval: 30 seconds')
 
     // The live log streams in; stderr lines are marked; the step in progress shows.
     await expectText(page, '#log', /Pipeline execution started/)
