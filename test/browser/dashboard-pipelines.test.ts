@@ -155,7 +155,7 @@ describe.runIf(hasChromium)('dashboard with several pipelines, in a browser', ()
 
     await page.getByRole('button', { name: 'Stop daemon' }).click()
     await expectText(page, '#notice', 'Daemon stopped successfully', 15_000)
-    expect(await pause.isDisabled()).toBe(true)
+    await waitFor(() => pause.isDisabled(), { what: 'Pause to be disabled once stopped' })
 
     // The 409 is the only expected console noise.
     expect(problems.filter((p) => !/status of 409/.test(p))).toEqual([])

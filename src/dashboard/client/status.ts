@@ -14,6 +14,10 @@ const EVERY_MS = 2000
 const BUSY_EVERY_MS = 1000
 
 let status: DaemonStatus | null = null
+// Polls, "soon" refreshes and the controls' refreshes overlap: only an answer to a newer request
+// than the one on screen is shown, so a slow old answer never undoes what a newer one showed.
+let asked = 0
+let shown = 0
 let timer: ReturnType<typeof setTimeout> | undefined
 let soonTimer: ReturnType<typeof setTimeout> | undefined
 const listeners: ((s: DaemonStatus) => void)[] = []
@@ -48,16 +52,19 @@ export async function refreshStatus(): Promise<void> {
   const pipeline = currentPipeline()
   if (!pipeline) return
   clearTimeout(timer)
+  const turn = ++asked
   try {
     const r = await api<DaemonStatus>('GET', `${pipeline.base}/status`)
-    if (!isCurrent(pipeline)) return
+    if (!isCurrent(pipeline) || turn < shown) return
+    shown = turn
     if (r.ok) {
       status = r.data
       renderStatus(r.data)
       for (const fn of listeners) fn(r.data)
     } else notice(r.detail, true)
   } catch (err) {
-    if (err instanceof AuthCancelled || !isCurrent(pipeline)) return
+    if (err instanceof AuthCancelled || !isCurrent(pipeline) || turn < shown) return
+    shown = turn
     setBadge('Server unreachable', 's-down')
   }
   schedule(pipeline)
