@@ -87,6 +87,13 @@ describe.runIf(hasChromium)('dashboard with several pipelines, in a browser', ()
     expect(await page.locator('#pipelines-view').isHidden()).toBe(true)
     await expectText(page, '#log', /alpha out 3/)
 
+    // The skip link moves the focus to the log and leaves the fragment (and the view) alone.
+    await page.locator('.skip-link').focus()
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('log')
+    expect(new URL(page.url()).hash).toBe('#pipeline=alpha')
+    expect(await page.locator('#pipeline-view').isVisible()).toBe(true)
+
     // Back to the list, where alpha now runs too.
     await page.getByRole('link', { name: '← All pipelines' }).click()
     await waitFor(() => page.locator('#pipelines-view').isVisible(), { what: 'the list again' })

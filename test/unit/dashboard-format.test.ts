@@ -17,7 +17,7 @@ import {
   statusLabel,
   type StepView,
 } from '../../src/dashboard/client/format.js'
-import { fragmentFor, pipelineBase, pipelineFromFragment } from '../../src/dashboard/client/fragment.js'
+import { fragmentFor, isViewFragment, pipelineBase, pipelineFromFragment } from '../../src/dashboard/client/fragment.js'
 import * as schedule from '../../src/schedule.js'
 import type { RunRecord } from '../../src/schemas.js'
 
@@ -208,6 +208,11 @@ describe('the URL fragment', () => {
   it('names none - the fragment is empty, bare or about something else', () => {
     expect([pipelineFromFragment(''), pipelineFromFragment('#'), pipelineFromFragment('#pipeline='), pipelineFromFragment('#logs-h')]).toEqual([null, null, null, null])
     expect(fragmentFor(null)).toBe('#')
+  })
+
+  it('routes on a view fragment only - an in-page anchor such as #logs-h leaves the view alone', () => {
+    expect(['', '#', '#pipeline=a', fragmentFor('x y')].map(isViewFragment)).toEqual([true, true, true, true])
+    expect(isViewFragment('#logs-h')).toBe(false)
   })
 
   it('puts the escaped name in the API path', () => {

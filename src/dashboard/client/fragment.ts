@@ -9,6 +9,12 @@ export function pipelineFromFragment(hash: string): string | null {
   return name || null
 }
 
+/** True for a fragment that says what to show (none, `#`, `#pipeline=…`); false for an in-page anchor such as `#logs-h`. */
+export function isViewFragment(hash: string): boolean {
+  const h = hash.replace(/^#/, '')
+  return h === '' || new URLSearchParams(h).has('pipeline')
+}
+
 /** The fragment for a pipeline; `#` (the list) for none. */
 export function fragmentFor(name: string | null): string {
   return name ? `#pipeline=${encodeURIComponent(name)}` : '#'

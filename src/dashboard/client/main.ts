@@ -7,7 +7,7 @@ import { allowPrompt, forgetToken, renderAuth } from './auth.js'
 import { initControls, renderControls, resetControls } from './controls.js'
 import { closePipeline, currentPipeline, openPipeline } from './current.js'
 import { $, el, notice } from './dom.js'
-import { pipelineFromFragment } from './fragment.js'
+import { isViewFragment, pipelineFromFragment } from './fragment.js'
 import { clearLogView, initLogView } from './log-view.js'
 import { fetchPipelines, hidePipelines, initPipelines, showPipelines, tickPipelines } from './pipelines.js'
 import { initRuns, refreshRuns, resetRuns } from './runs.js'
@@ -108,7 +108,14 @@ $('sign-in').addEventListener('click', () => {
   notice('')
   void route(true)
 })
-window.addEventListener('hashchange', () => void route())
+window.addEventListener('hashchange', () => {
+  if (isViewFragment(location.hash)) void route()
+})
+// The skip link moves the focus without touching the fragment, which names the pipeline on screen.
+document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+  e.preventDefault()
+  $('log').focus()
+})
 setInterval(() => {
   tickStatus()
   tickPipelines()
