@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup'
+import { buildDashboard } from './scripts/build-dashboard.mjs'
+
+// The dashboard's script reaches the app as a generated string module: bundle it first, so
+// `tsup` alone never builds a stale one.
+await buildDashboard()
 
 export default defineConfig({
   entry: {

@@ -10,6 +10,7 @@
  */
 import { hc } from 'hono/client'
 import type { AppType } from './app.js'
+import { errorDetail } from './client/error-detail.js'
 import { parseSse } from './client/sse.js'
 import type { DaemonStatus, RunRecord } from './schemas.js'
 
@@ -177,17 +178,7 @@ export class PipelineCronClient {
       throw new PipelineCronError(0, `cannot reach ${this.baseUrl} (${describeFetchError(err)})`)
     }
     if (res.ok) return res
-    const text = await res.text().catch(() => '')
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {
-      // not JSON: a proxy's page, say
-    }
-    const detail =
-      typeof (body as { detail?: unknown })?.detail === 'string'
-        ? (body as { detail: string }).detail
-        : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+    const { detail, body } = errorDetail(await res.text().catch(() => ''), res.status, res.statusText)
     throw new PipelineCronError(res.status, detail, body)
   }
 }

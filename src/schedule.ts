@@ -1,9 +1,7 @@
 import { Cron } from 'croner'
+import type { Schedule } from './schedule-text.js'
 
-/** How the daemon is scheduled: every N seconds, or on a cron expression. */
-export type Schedule =
-  | { type: 'interval'; interval_seconds: number }
-  | { type: 'cron'; cron: string; timezone: string | null }
+export { describeSchedule, type Schedule } from './schedule-text.js'
 
 /** Fire times of a schedule anchored at the daemon's start `t0`. */
 export interface Ticker {
@@ -47,12 +45,6 @@ export function nextRuns(ticker: Ticker, after: Date, count: number): Date[] {
     if (at) out.push(at)
   }
   return out
-}
-
-/** Human text used in start messages and logs: `interval: 60 seconds`, `cron: 0 * * * * (UTC)`. */
-export function describeSchedule(schedule: Schedule): string {
-  if (schedule.type === 'interval') return `interval: ${schedule.interval_seconds} seconds`
-  return `cron: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}`
 }
 
 /** Compiles a 5- or 6-field cron expression; throws with croner's reason when it is invalid. */

@@ -1,4 +1,5 @@
-import { dashboardClient } from './client.js'
+// Bundled from ./client/ by scripts/build-dashboard.mjs (git-ignored; written before every build and test run).
+import { DASHBOARD_JS } from './client-bundle.generated.js'
 import { DASHBOARD_CSS } from './styles.js'
 
 export interface DashboardAsset {
@@ -10,7 +11,7 @@ export interface DashboardAsset {
 
 /** The dashboard's own files, all served by the app: no CDN, no web font, no outside request. */
 export const DASHBOARD_ASSETS = {
-  'dashboard.js': asset(`"use strict";\n(${dashboardClient.toString()})();\n`, 'text/javascript; charset=utf-8'),
+  'dashboard.js': asset(DASHBOARD_JS, 'text/javascript; charset=utf-8'),
   'dashboard.css': asset(DASHBOARD_CSS, 'text/css; charset=utf-8'),
   'dashboard-icon.svg': asset(
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="#0550ae"/>' +

@@ -14,7 +14,8 @@ export const MAX_RENDERED_LINES = 5000
 /**
  * The dashboard's HTML: every element the client script fills in, server-rendered, so the page
  * has its structure (and its labels) before any data arrives. It carries no pipeline data, so
- * it stays public when a token guards the API.
+ * it stays public when a token guards the API. Two views: the list of pipelines (shown when the
+ * server runs several) and one pipeline's view.
  */
 export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => (
   <html lang="en">
@@ -32,6 +33,12 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
       <a class="skip-link" href="#logs-h">Skip to the live log</a>
       <header class="top">
         <h1>pipeline-cron</h1>
+        <p id="crumbs" class="crumbs" hidden>
+          <a href="#" id="back-to-list">
+            ← All pipelines
+          </a>
+          <strong id="pipeline-name" class="mono"></strong>
+        </p>
         <span id="state-badge" class="badge big s-down" role="status" aria-live="polite">
           Loading…
         </span>
@@ -45,7 +52,33 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
           <a href="./docs">API docs</a>
         </nav>
       </header>
-      <main>
+      <main id="pipelines-view" hidden>
+        <section class="card wide" aria-labelledby="pipelines-h">
+          <h2 id="pipelines-h">Pipelines</h2>
+          <p id="pipelines-note" class="form-error" role="status" hidden></p>
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Pipelines table (scrolls sideways on narrow screens)">
+            <table id="pipelines">
+              <caption class="sr-only">Every pipeline of this server. Choose one to see and control it.</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Pipeline</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Next run</th>
+                  <th scope="col">Last run</th>
+                </tr>
+              </thead>
+              <tbody id="pipelines-body">
+                <tr>
+                  <td colspan={4} class="muted">
+                    Loading…
+                  </td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </main>
+      <main id="pipeline-view">
         <section class="card" aria-labelledby="glance-h">
           <h2 id="glance-h">At a glance</h2>
           <dl class="facts">
@@ -145,6 +178,9 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
           <div class="actions" role="group" aria-label="Daemon actions">
             <button type="button" id="run-now">
               Run now
+            </button>
+            <button type="button" id="pause" disabled>
+              Pause
             </button>
             <button type="button" id="stop">
               Stop daemon

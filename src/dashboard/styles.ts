@@ -82,6 +82,7 @@ header.top {
   padding: 12px 20px; border-bottom: 1px solid var(--border); background: var(--panel);
 }
 header.top h1 { font-size: 1.15rem; margin: 0; }
+header.top .crumbs { margin: 0; display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: baseline; }
 header.top nav { margin-left: auto; display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
 main { max-width: 1280px; margin: 0 auto; padding: 16px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
 main > .wide { grid-column: 1 / -1; }
@@ -115,6 +116,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .s-skipped { color: var(--skip); }
 .s-abandoned { color: var(--abandon); }
 .s-down { color: var(--muted); }
+.s-paused { color: var(--timeout); }
 progress { width: 100%; max-width: 320px; height: 10px; accent-color: var(--running); }
 .countdown { font-variant-numeric: tabular-nums; font-weight: 600; }
 
@@ -204,6 +206,8 @@ td.wrap { white-space: normal; overflow-wrap: anywhere; }
 .detail-head { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; justify-content: space-between; }
 .detail-head h3 { margin: 10px 0; }
 .run-log { height: 260px; }
+#pipelines tbody th { font-weight: 600; text-align: left; white-space: normal; }
+.pipeline-error { font-weight: 400; font-size: 0.85rem; }
 
 dialog {
   border: 1px solid var(--border); border-radius: 10px; background: var(--panel); color: var(--text);

@@ -9,10 +9,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIST, FIXTURES, ROOT, killDaemonsOf, startServer, tempDir, type TestServer } from '../helpers/server.js'
 import { launchChromium, requireChromium } from '../helpers/browser.js'
+import { expectContrast, expectOnlyLoopback, expectText, openPage } from './support.js'
 import { waitFor } from '../helpers/wait.js'
 
 const hasChromium = requireChromium('dashboard')
@@ -46,7 +47,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       },
     })
     servers.push(server)
-    const { context, page, requests, problems } = await openPage(server.url + '/', { width: 1280, height: 1000 })
+    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 1000 })
 
     await expectText(page, '#state-badge', /Stopped/)
     await expectText(page, '#log-info', /0 lines shown/)
@@ -77,7 +78,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     expect(await page.locator('#interval-error').isHidden()).toBe(true)
     await expectText(page, '#state-badge', /Running/)
     await expectText(page, '#f-pid', /^\d+$/)
-    await expectText(page, '#f-schedule', 'every 30 s')
+    await expectText(page, '#f-schedule', 'interval: 30 seconds')
 
     // The live log streams in; stderr lines are marked; the step in progress shows.
     await expectText(page, '#log', /Pipeline execution started/)
@@ -189,7 +190,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       pipeline: { name: 'flood', steps: [{ name: 'flood', run: ['node', join(FIXTURES, 'write-fast.mjs'), '100000'] }] },
     })
     servers.push(server)
-    const { context, page, requests, problems } = await openPage(server.url + '/', { width: 1280, height: 900 })
+    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 900 })
 
     // A wrong token is refused and asked again, with the server's reason.
     const dialog = page.getByRole('dialog', { name: 'API token needed' })
@@ -247,7 +248,7 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
   it('works mounted under a prefix of another server, with and without the trailing slash', { timeout: 30_000 }, async () => {
     const mounted = await serveMounted()
     try {
-      const { context, page, requests, problems } = await openPage(`${mounted.base}/cron`, { width: 1024, height: 800 })
+      const { context, page, requests, problems } = await openPage(browser, `${mounted.base}/cron`, { width: 1024, height: 800 })
       expect(new URL(page.url()).pathname).toBe('/cron/')
       await expectText(page, '#state-badge', /Stopped/)
       await expectText(page, '#stream-state', 'live')
@@ -266,20 +267,6 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       await mounted.close()
     }
   })
-
-  async function openPage(url: string, viewport: { width: number; height: number }) {
-    const context: BrowserContext = await browser.newContext({ viewport, colorScheme: 'light' })
-    const requests: string[] = []
-    const problems: string[] = []
-    context.on('request', (r) => requests.push(r.url()))
-    const page = await context.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
-    })
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-    await page.goto(url)
-    return { context, page, requests, problems }
-  }
 })
 
 /** The built app mounted under /cron of a plain Hono app, served in this process (as an embedding user would). */
@@ -304,62 +291,4 @@ async function serveMounted(): Promise<{ base: string; close: () => Promise<void
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-async function expectText(page: Page, selector: string, expected: string | RegExp, timeoutMs = 10_000) {
-  let last = ''
-  await waitFor(
-    async () => {
-      last = ((await page.locator(selector).first().textContent({ timeout: 1000 })) ?? '').trim()
-      return typeof expected === 'string' ? last === expected : expected.test(last)
-    },
-    { timeoutMs, intervalMs: 50, what: `${selector} to show ${String(expected)}` },
-  ).catch(async (err) => {
-    const state = await page
-      .evaluate(() => ['state-badge', 'notice', 'stream-state', 'log-info'].map((id) => `${id}=${document.getElementById(id)?.textContent}`).join('; '))
-      .catch(() => '')
-    throw new Error(`${(err as Error).message}; it shows: ${JSON.stringify(last.slice(0, 300))} (page: ${state})`)
-  })
-}
-
-function expectOnlyLoopback(requests: string[], base: string) {
-  expect(requests.length).toBeGreaterThan(0)
-  const origin = new URL(base).origin
-  expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([])
-}
-
-/** WCAG AA contrast of every visible text against its nearest opaque background. */
-async function expectContrast(page: Page) {
-  const failures = await page.evaluate(() => {
-    const parse = (c: string) => {
-      const m = /rgba?\(([\d.]+)[, ]+([\d.]+)[, ]+([\d.]+)(?:[, /]+([\d.]+))?/.exec(c)
-      return m ? { r: +m[1]!, g: +m[2]!, b: +m[3]!, a: m[4] === undefined ? 1 : +m[4] } : null
-    }
-    const lum = ({ r, g, b }: { r: number; g: number; b: number }) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
-    }
-    const background = (e: Element | null): { r: number; g: number; b: number } => {
-      for (; e; e = e.parentElement) {
-        const c = parse(getComputedStyle(e).backgroundColor)
-        if (c && c.a >= 0.99) return c
-      }
-      return parse(getComputedStyle(document.body).backgroundColor) ?? { r: 255, g: 255, b: 255 }
-    }
-    const out: string[] = []
-    for (const e of document.querySelectorAll('body *')) {
-      const text = [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim()
-      if (!text || !(e as HTMLElement).offsetParent || e.closest('button:disabled, .sr-only, [hidden], svg, dialog:not([open])')) continue
-      const style = getComputedStyle(e)
-      const fg = parse(style.color)
-      if (!fg) continue
-      const l1 = lum(fg)
-      const l2 = lum(background(e))
-      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05)
-      const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && +style.fontWeight >= 700)
-      if (ratio < (large ? 3 : 4.5)) out.push(`${e.tagName}#${e.id}.${e.className}: "${text.slice(0, 30)}" ${ratio.toFixed(2)}`)
-    }
-    return out
-  })
-  expect(failures).toEqual([])
 }

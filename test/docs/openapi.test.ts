@@ -97,7 +97,7 @@ describe('GET /openapi.json', () => {
   it('names the mount point in servers when the app is mounted under a prefix', async () => {
     const { OpenAPIHono } = await import('@hono/zod-openapi')
     const parent = new OpenAPIHono().route('/cron', system.app)
-    const mounted = await (await parent.request('/cron/openapi.json')).json()
+    const mounted = (await (await parent.request('/cron/openapi.json')).json()) as any
     expect(mounted.servers).toEqual([{ url: '/cron', description: 'This server' }])
     const direct = await fetchDocument()
     expect(direct.servers).toEqual([{ url: '/', description: 'This server' }])

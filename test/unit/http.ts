@@ -18,7 +18,7 @@ export async function req(
   app: Requestable,
   method: string,
   path: string,
-  o: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  o: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...o.headers }
   let body = o.body
