@@ -73,7 +73,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
   }
   let timer: ReturnType<typeof setTimeout> | null = null
   let nextAt: Date | null = null
-  let current: { id: string; abort: AbortController; done: Promise<void> } | null = null
+  let current: { id: string; abort: AbortController; recorded: Promise<unknown>; done: Promise<void> } | null = null
   let stopping: Promise<{ survivors: number[] }> | null = null
   const line = (text: string) => options.log.append(formatLine(text, now()))
   const notifier: Notifier | null =
@@ -168,11 +168,13 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
     const id = newRunId(now())
     const startedAt = now().toISOString()
     const base = { id, trigger, started_at: startedAt, step: null, index: 0, total: pipeline.steps.length, step_started_at: null }
-    void publish({ current_run: base })
-    void options.runs
+    // The run is recorded before anything of it is reported or run: a daemon killed at any moment
+    // after leaves a `running` record for the next one to mark `abandoned`, never a run without one.
+    const recorded = options.runs
       .append({ id, instance_id: options.instanceId, trigger, status: 'running', scheduled_at: scheduledAt?.toISOString() ?? null, started_at: startedAt, finished_at: null, duration_ms: null, steps: [] })
-      .catch(() => undefined)
-    const done = runPipeline({
+      .catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
+      .then(() => publish({ current_run: base }))
+    const done = recorded.then(() => runPipeline({
       id,
       instanceId: options.instanceId,
       trigger,
@@ -187,7 +189,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       graceMs: options.graceMs,
       now,
       onStep: (index, step, at) => void publish({ current_run: { ...base, step: step.name, index: index + 1, step_started_at: at.toISOString() } }),
-    })
+    }))
       .then(async (record) => {
         // The record goes first: a status that sees no current run finds the result recorded.
         await options.runs.append(record).catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
@@ -201,7 +203,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         line(`Run ${id} crashed: ${(err as Error).message}`)
         void publish({ current_run: null })
       })
-    current = { id, abort, done }
+    current = { id, abort, recorded, done }
     return id
   }
 
@@ -257,6 +259,8 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       if (live.paused) line('The pipeline is paused: scheduled runs are skipped until it is resumed')
       // Interval schedules run at start unless told not to; a resumed pipeline waits for its next tick.
       if (desired.run_immediately && !resumed && !live.paused) begin('schedule', new Date(desired.anchor))
+      // Started means the run at start is recorded and shown: a status right after the start has it.
+      await current?.recorded
       arm(t0)
     },
     runNow() {
@@ -291,7 +295,4 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
   }
 }
 
-function dirOf(file: string): string {
-  const i = file.lastIndexOf('/')
-  return i <= 0 ? '/' : file.slice(0, i)
-}
+const dirOf = (file: string) => (file.lastIndexOf('/') <= 0 ? '/' : file.slice(0, file.lastIndexOf('/')))
