@@ -60,9 +60,11 @@ describe('embedding: createApp mounted under /cron of another Hono app', () => {
     expect(tail.headers.get('content-type')).toMatch(/^text\/plain/)
     expect(tail.text.trim().split('\n')).toHaveLength(3)
 
-    const runs = await call(base, 'GET', '/cron/api/cron/runs?limit=5')
-    const run = runs.body.runs.find((r: { status: string }) => r.status === 'success')
-    expect(run).toBeTruthy()
+    // The run's record follows its last log line by a moment.
+    const run = await waitFor(async () => {
+      const runs = await call(base, 'GET', '/cron/api/cron/runs?limit=5')
+      return runs.body.runs.find((r: { status: string }) => r.status === 'success')
+    }, { what: 'the first run to be recorded' })
     expect((await call(base, 'GET', `/cron/api/cron/runs/${run.id}`)).body.id).toBe(run.id)
     const runLogs = await call(base, 'GET', `/cron/api/cron/runs/${run.id}/logs`)
     expect(runLogs.body.logs).toContain(`Run ${run.id}`)

@@ -45,10 +45,14 @@ async function kill9(pid: number) {
 }
 
 async function expectResumed(server: TestServer, before: any[], oldPid: number) {
-  const list = await waitFor(async () => {
-    const now = (await call(server.url, 'GET', '/api/pipelines')).body.pipelines as any[]
-    return now.every((p) => p.is_running) && (await daemonPid(server)) !== oldPid ? now : null
+  await waitFor(async () => {
+    // Each status names its daemon: all three in one new daemon (a pid read apart from its
+    // is_running could be a null of the moment the old one went).
+    const statuses = await Promise.all(NAMES.map(async (name) => (await call(server.url, 'GET', api(name, '/status'))).body))
+    const pids = new Set(statuses.map((s) => s.pid))
+    return statuses.every((s) => s.is_running) && pids.size === 1 && !pids.has(oldPid)
   }, { timeoutMs: 5000, what: 'every pipeline to run again in a new daemon' })
+  const list = (await call(server.url, 'GET', '/api/pipelines')).body.pipelines as any[]
   for (const name of NAMES) {
     const was = before.find((p) => p.name === name)
     const is = list.find((p: any) => p.name === name)
