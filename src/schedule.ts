@@ -1,4 +1,5 @@
 import { Cron } from 'croner'
+import { counted } from './plural.js'
 
 /** How the daemon is scheduled: every N seconds, or on a cron expression. */
 export type Schedule =
@@ -51,7 +52,7 @@ export function nextRuns(ticker: Ticker, after: Date, count: number): Date[] {
 
 /** Human text used in start messages and logs: `interval: 60 seconds`, `cron: 0 * * * * (UTC)`. */
 export function describeSchedule(schedule: Schedule): string {
-  if (schedule.type === 'interval') return `interval: ${schedule.interval_seconds} seconds`
+  if (schedule.type === 'interval') return `interval: ${counted(schedule.interval_seconds, 'second')}`
   return `cron: ${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}`
 }
 
@@ -62,6 +63,12 @@ export function compileCron(expression: string, timezone: string | null): Cron {
 
 /** Returns null when `expression` is valid, else why not. */
 export function cronProblem(expression: string): string | null {
+  // croner's own text says "five, six, or seven parts"; we accept 5 or 6 (or a nickname such as @daily).
+  const trimmed = expression.trim()
+  const fields = trimmed === '' ? 0 : trimmed.split(/\s+/).length
+  if (!trimmed.startsWith('@') && fields !== 5 && fields !== 6) {
+    return `expected 5 fields, or 6 with seconds first; got ${fields === 0 ? 'none' : fields}`
+  }
   try {
     const cron = compileCron(expression, null)
     if (!cron.nextRun()) return 'never fires'

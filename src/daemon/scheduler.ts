@@ -276,7 +276,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       const t0 = now()
       const first = ticker.next(t0)
       await publish({ next_run_at: first?.toISOString() ?? null })
-      const what = `${describeSchedule(desired.schedule)}, pipeline: ${pipeline.name}, ${pipeline.steps.length} steps`
+      const what = `${describeSchedule(desired.schedule)}, pipeline: ${pipeline.name}, ${counted(pipeline.steps.length, 'step')}`
       line(resumed ? `Daemon resumed after restart (PID: ${options.daemon.pid}, ${what})` : `Daemon started (PID: ${options.daemon.pid}, ${what})`)
       if (live.paused) line('The pipeline is paused: scheduled runs are skipped until it is resumed')
       // Interval schedules run at start unless told not to; a resumed pipeline waits for its next tick.
