@@ -6,6 +6,7 @@
 import { formatLine } from '../log-line.js'
 import type { Pipeline } from '../pipeline.js'
 import type { JsonFile, LogWriter, ProcessControl, ProcessRunner, RunHistory, RunRecord, StopMode } from '../ports.js'
+import { counted } from '../plural.js'
 import { daemonVariables, runPipeline } from '../run-pipeline.js'
 import { createTicker, describeSchedule } from '../schedule.js'
 import type { DesiredState, PipelineLive, PipelineStateFile, Refusal } from './protocol.js'
