@@ -99,6 +99,8 @@ describe('client commands', () => {
     expect(tail.code).toBe(0)
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(3)
     expect(all.stdout).toContain('greet out 3')
+    // One step, in the singular.
+    expect(all.stdout).toMatch(/Daemon started \(PID: \d+, interval: 3600 seconds, pipeline: cli-test, 1 step\)\n/)
 
     const now = await cli('run-now')
     expect(now.code).toBe(0)

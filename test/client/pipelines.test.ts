@@ -126,6 +126,6 @@ describe('PipelineCronClient with several pipelines', () => {
   })
 
   it('throws a TypeError - "", "." or "..", which URL parsing would resolve to another route', () => {
-    for (const name of ['', '.', '..']) expect(() => client.pipeline(name)).toThrow(TypeError)
+    for (const name of ['', '.', '..']) expect(() => client.pipeline(name)).toThrow(new TypeError(`"${name}" is not a pipeline name`))
   })
 })
