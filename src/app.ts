@@ -111,6 +111,9 @@ function pipelineRoutes<P extends string>(scope: PipelineScope<P>, options: AppD
 
 export type AppType = ReturnType<typeof createApp>
 
+/** The routes of one pipeline relative to its prefix (`/api/cron` or `/api/pipelines/{name}`): what the client's pipeline methods are typed from. */
+export type PipelineRoutesType = ReturnType<typeof pipelineRoutes<''>>
+
 function hasBody(headers: Headers): boolean {
   const length = headers.get('Content-Length')
   return (length !== null && length.trim() !== '0') || headers.has('Transfer-Encoding')

@@ -54,6 +54,12 @@ export function compileCron(expression: string, timezone: string | null): Cron {
 
 /** Returns null when `expression` is valid, else why not. */
 export function cronProblem(expression: string): string | null {
+  // croner's own text says "five, six, or seven parts"; we accept 5 or 6 (or a nickname such as @daily).
+  const trimmed = expression.trim()
+  const fields = trimmed === '' ? 0 : trimmed.split(/\s+/).length
+  if (!trimmed.startsWith('@') && fields !== 5 && fields !== 6) {
+    return `expected 5 fields, or 6 with seconds first; got ${fields === 0 ? 'none' : fields}`
+  }
   try {
     const cron = compileCron(expression, null)
     if (!cron.nextRun()) return 'never fires'

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
- * `pipeline-cron`: `serve` (the default) runs the HTTP API; `start`, `stop`, `status`, `logs`,
- * `clear-logs`, `runs` and `run-now` talk to a server through the typed client; `run-once`
- * runs the pipeline in the foreground. Every error is one line on stderr and a non-zero exit.
+ * `pipeline-cron`: `serve` (the default) runs the HTTP API; `list`, `start`, `stop`, `status`,
+ * `pause`, `resume`, `logs`, `clear-logs`, `runs` and `run-now` talk to a server through the
+ * typed client; `run-once` runs the pipeline in the foreground. Every error is one line on
+ * stderr and a non-zero exit.
  */
 import { CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PipelineCronError } from '../../src/client.js'
 import { CliError } from './cli/errors.js'
 import { buildProgram } from './cli/program.js'
 
@@ -40,10 +40,9 @@ function packageVersion(): string {
   }
 }
 
-/** One line: the API's detail for API errors, the rule for config and usage errors. */
+/** One line: the rule for config and usage errors (API errors arrive already said in CLI terms). */
 function describe(err: unknown): string {
   const e = err as Error & { code?: string }
-  if (err instanceof PipelineCronError && err.status === 0) return `${e.message}; is the server running? (--url / PIPELINE_CRON_URL)`
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES') return `cannot listen: ${e.message}`
   return (e?.message ?? String(err)).replace(/^pipeline-cron: /, '')
 }

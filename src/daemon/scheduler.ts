@@ -6,6 +6,7 @@
 import { formatLine } from '../log-line.js'
 import type { Pipeline } from '../pipeline.js'
 import type { JsonFile, LogWriter, ProcessControl, ProcessRunner, RunHistory, RunRecord, StopMode } from '../ports.js'
+import { counted } from '../plural.js'
 import { daemonVariables, runPipeline } from '../run-pipeline.js'
 import { createTicker, describeSchedule } from '../schedule.js'
 import type { DesiredState, PipelineLive, PipelineStateFile, Refusal } from './protocol.js'
@@ -254,7 +255,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       const t0 = now()
       const first = ticker.next(t0)
       await publish({ next_run_at: first?.toISOString() ?? null })
-      const what = `${describeSchedule(desired.schedule)}, pipeline: ${pipeline.name}, ${pipeline.steps.length} steps`
+      const what = `${describeSchedule(desired.schedule)}, pipeline: ${pipeline.name}, ${counted(pipeline.steps.length, 'step')}`
       line(resumed ? `Daemon resumed after restart (PID: ${options.daemon.pid}, ${what})` : `Daemon started (PID: ${options.daemon.pid}, ${what})`)
       if (live.paused) line('The pipeline is paused: scheduled runs are skipped until it is resumed')
       // Interval schedules run at start unless told not to; a resumed pipeline waits for its next tick.

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCli, spawnCli, watchCli } from './run-cli.js'
 
-const COMMANDS = ['serve', 'start', 'stop', 'status', 'logs', 'clear-logs', 'runs', 'run-now', 'run-once']
+const COMMANDS = ['serve', 'list', 'start', 'stop', 'status', 'pause', 'resume', 'logs', 'clear-logs', 'runs', 'run-now', 'run-once']
 const dir = tempDir('pc-cli-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -22,9 +22,12 @@ describe('pipeline-cron', () => {
       expect(r.code, COMMANDS[i]).toBe(0)
       expect(r.stdout).toContain(`Usage: pipeline-cron ${COMMANDS[i]} [options]`)
     })
-    const [serve, start] = results
+    const [serve, list, start] = results
+    expect(list!.stdout).toContain('--json')
     for (const flag of ['--port', '--host', '--pipeline', '--state-dir', '--log-file', '--token', '--min-interval', '--stop-grace']) expect(serve!.stdout).toContain(flag)
-    for (const flag of ['--every', '--cron', '--tz', '--no-run-immediately', '--url', '--token']) expect(start!.stdout).toContain(flag)
+    for (const flag of ['--every', '--cron', '--tz', '--no-run-immediately', '--url', '--token', '--name']) expect(start!.stdout).toContain(flag)
+    // Every command about one pipeline takes --name (PIPELINE_CRON_NAME).
+    results.slice(2, -1).forEach((r, i) => expect(r.stdout, COMMANDS[i + 2]).toMatch(/--name <name>[\s\S]*PIPELINE_CRON_NAME/))
   })
 
   it('exits 1 with one line - an unknown command, an unknown option, a bad flag value', async () => {
@@ -32,6 +35,19 @@ describe('pipeline-cron', () => {
     expect(command).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: unknown command "bogus"; see pipeline-cron --help\n' })
     expect(option).toEqual({ code: 1, stdout: '', stderr: "pipeline-cron: unknown option '--bogus'\n" })
     expect(value).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: --port: expected an integer from 0 to 65535, got "x"\n' })
+  })
+
+  it('exits 1 with one line naming the rule - a --name (or PIPELINE_CRON_NAME) that is not a pipeline name', async () => {
+    const [flag, env] = await Promise.all([runCli(['status', '--name', '../x']), runCli(['stop'], { env: { PIPELINE_CRON_NAME: 'Orders' } })])
+    expect(flag).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "pipeline-cron: option '--name <name>' argument '../x' is invalid. expected a pipeline name: lower-case letters, digits, - and _, at most 64 characters.\n",
+    })
+    expect(env.code).toBe(1)
+    expect(env.stderr).toBe(
+      "pipeline-cron: option '--name <name>' value 'Orders' from env 'PIPELINE_CRON_NAME' is invalid. expected a pipeline name: lower-case letters, digits, - and _, at most 64 characters.\n",
+    )
   })
 
   it('serves when no command is given, with the same flags as serve', { timeout: 60_000 }, async () => {

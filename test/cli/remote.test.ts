@@ -37,8 +37,21 @@ describe('client commands', () => {
     expect(await cli('stop')).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: Daemon is not running\n' })
   })
 
-  it('prints the 400 detail and exits 1 - interval below the minimum', async () => {
-    expect(await cli('start', '--every', '0')).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: interval_seconds: must be an integer >= 1\n' })
+  it('names --every and the server\'s minimum, not interval_seconds, and exits 1 - interval below the minimum', async () => {
+    expect(await cli('start', '--every', '0')).toEqual({ code: 1, stdout: '', stderr: "pipeline-cron: --every: must be at least 1s (the server's minimum)\n" })
+  })
+
+  it('names the flag that set the field - too long an interval, a cron of 3 fields, an unknown time zone, too many lines', async () => {
+    const [long, cron, tz, lines] = await Promise.all([
+      cli('start', '--every', '400d'),
+      cli('start', '--cron', '* * *'),
+      cli('start', '--cron', '*/5 * * * *', '--tz', 'Mars/Base'),
+      cli('logs', '-n', '200000'),
+    ])
+    expect(long).toEqual({ code: 1, stdout: '', stderr: "pipeline-cron: --every: must be at most 366d (the server's maximum)\n" })
+    expect(cron).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: --cron: invalid cron expression (expected 5 fields, or 6 with seconds first; got 3)\n' })
+    expect(tz).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: --tz: unknown time zone "Mars/Base"\n' })
+    expect(lines).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: --lines: must be an integer from 1 to 100000\n' })
   })
 
   it('exits 1 with one usage line - start without a schedule, --tz without --cron, a bad duration', async () => {
@@ -86,6 +99,8 @@ describe('client commands', () => {
     expect(tail.code).toBe(0)
     expect(tail.stdout.trimEnd().split('\n')).toHaveLength(3)
     expect(all.stdout).toContain('greet out 3')
+    // One step, in the singular.
+    expect(all.stdout).toMatch(/Daemon started \(PID: \d+, interval: 3600 seconds, pipeline: cli-test, 1 step\)\n/)
 
     const now = await cli('run-now')
     expect(now.code).toBe(0)
@@ -121,22 +136,38 @@ describe('client commands', () => {
 describe('client commands with a token', () => {
   let guarded: TestServer
   beforeAll(async () => {
-    guarded = await startServer({ pipeline, args: ['--token', 's3cret'] })
+    guarded = await startServer({ pipeline, args: ['--token', 's3cret', '--min-interval', '10'] })
   })
   afterAll(async () => {
     await guarded?.cleanup()
   })
 
-  it('prints the 401 detail without the token, and works with --token or CRON_API_TOKEN', async () => {
+  it('says to pass --token or set CRON_API_TOKEN without the token, and works with either', async () => {
     const [without, flag, env] = await Promise.all([
       runCli(['status', '--url', guarded.url]),
       runCli(['status', '--url', guarded.url, '--token', 's3cret']),
       runCli(['status', '--json'], { env: { PIPELINE_CRON_URL: guarded.url, CRON_API_TOKEN: 's3cret' } }),
     ])
-    expect(without).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: Authentication required: send Authorization: Bearer <token>\n' })
+    expect(without).toEqual({ code: 1, stdout: '', stderr: 'pipeline-cron: the server needs a token: pass --token TOKEN or set CRON_API_TOKEN\n' })
     expect(flag.code).toBe(0)
     expect(flag.stdout).toMatch(/^Daemon: +stopped$/m)
     expect(JSON.parse(env.stdout).is_running).toBe(false)
+  })
+
+  it('says the token was refused and where it came from, and exits 1 - a wrong token', async () => {
+    expect(await runCli(['status', '--url', guarded.url], { env: { CRON_API_TOKEN: 'wrong' } })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'pipeline-cron: the server refused the token (Invalid token): check --token or CRON_API_TOKEN\n',
+    })
+  })
+
+  it('says --every must be at least 10s, the server\'s minimum - --every 5 on a server with the default minimum', async () => {
+    expect(await runCli(['start', '--every', '5', '--url', guarded.url, '--token', 's3cret'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "pipeline-cron: --every: must be at least 10s (the server's minimum)\n",
+    })
   })
 })
 

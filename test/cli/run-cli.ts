@@ -13,7 +13,7 @@ export interface CliResult {
 
 // The caller's shell may point the CLI somewhere; tests say where explicitly.
 const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !['PIPELINE_CRON_URL', 'CRON_API_TOKEN', 'NO_COLOR', 'PIPELINE_FILE', 'FORCE_COLOR'].includes(k)),
+  Object.entries(process.env).filter(([k]) => !['PIPELINE_CRON_URL', 'PIPELINE_CRON_NAME', 'CRON_API_TOKEN', 'NO_COLOR', 'PIPELINE_FILE', 'FORCE_COLOR'].includes(k)),
 )
 
 /** Runs `node dist/cli.js ...args` to its end (killed after `timeoutMs`) and returns its output. */

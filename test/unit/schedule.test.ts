@@ -137,19 +137,27 @@ describe('cronProblem', () => {
   it.each([
     ['61 * * * *', /minute.*61/],
     ['0 0 * * 8', /dayOfWeek.*8/],
-    ['bad', /five, six, or seven .*parts/],
-    ['* * * *', /parts/],
-    ['', /parts/],
-    ['* * * * * * *', /5 or 6 parts/],
     ['0 0 30 2 *', /^never fires$/],
   ])('says why - invalid %j', (expr, why) => {
     expect(cronProblem(expr)).toMatch(why)
+  })
+
+  it.each([
+    ['bad', '1'],
+    ['* * * *', '4'],
+    ['', 'none'],
+    ['   ', 'none'],
+    ['* * * * * * *', '7'],
+    ['0 0 0 * * * 2030', '7'],
+  ])('says 5 fields, or 6 with seconds first, and how many it got - %j (croner would say five, six, or seven)', (expr, got) => {
+    expect(cronProblem(expr)).toBe(`expected 5 fields, or 6 with seconds first; got ${got}`)
   })
 })
 
 describe('describeSchedule and isValidTimeZone', () => {
   it('describes both kinds as the start message does', () => {
     expect(describeSchedule({ type: 'interval', interval_seconds: 60 })).toBe('interval: 60 seconds')
+    expect(describeSchedule({ type: 'interval', interval_seconds: 1 })).toBe('interval: 1 second')
     expect(describeSchedule({ type: 'cron', cron: '0 * * * *', timezone: 'Europe/Berlin' })).toBe('cron: 0 * * * * (Europe/Berlin)')
     expect(describeSchedule({ type: 'cron', cron: '0 * * * *', timezone: null })).toBe('cron: 0 * * * *')
   })

@@ -9,12 +9,15 @@ Examples:
   pipeline-cron start --every 60                  run the pipeline every minute
   pipeline-cron start --cron "0 * * * *" --tz Europe/Berlin
   pipeline-cron status                            is it running? how did the last run go?
+  pipeline-cron list                              every pipeline: running, paused or stopped
+  pipeline-cron pause --name orders               skip the scheduled runs of "orders" until resume
   pipeline-cron logs -n 50 -f                     the last 50 lines, then follow
   pipeline-cron runs --limit 10                   the last ten runs
   pipeline-cron run-once --pipeline pipeline.json run in the foreground, no server
 
 Client commands talk to --url (env PIPELINE_CRON_URL, default http://127.0.0.1:8000)
-with --token (env CRON_API_TOKEN) when the server has one.`
+with --token (env CRON_API_TOKEN) when the server has one, about the pipeline --name
+(env PIPELINE_CRON_NAME), by default the server's default pipeline.`
 
 /** The `pipeline-cron` command line: `serve` (default), the client commands and `run-once`. */
 export function buildProgram(version: string): Command {
