@@ -336,7 +336,7 @@ describe('start after a crash', () => {
     expect(t.table.signalsTo(dead.pid)).toEqual([])
     expect(t.machine.runRecords('/state/pipelines/a').at(-1)).toMatchObject({ id: 'r-old', status: 'abandoned', reason: 'the daemon died during the run' })
     expect((await t.stateOf('a').read()).value).toMatchObject({ pid: daemon.pid, daemon_instance: 'daemon-1', instance_id: pipelines.a!.instance_id })
-    expect(t.logOf('a').text).toMatch(/\] Daemon resumed after restart \(PID: \d+, interval: 60 seconds, pipeline: a, 1 steps\)\n$/)
+    expect(t.logOf('a').text).toMatch(/\] Daemon resumed after restart \(PID: \d+, interval: 60 seconds, pipeline: a, 1 step\)\n$/)
     expect(t.machine.runner.spawned).toEqual([])
   })
 })
