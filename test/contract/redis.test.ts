@@ -1,0 +1,66 @@
+/** The LogStore and RunHistory contracts against their Redis implementations (cluster mode), on a redis-server of the test's own. */
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openRedis } from '../../adapters/redis/connection.js'
+import { pipelineKeys } from '../../adapters/redis/keys.js'
+import { createRedisLogStore } from '../../adapters/redis/log-store.js'
+import { createRedisLogWriter, type StreamEntry } from '../../adapters/redis/log-stream.js'
+import { createRedisRunHistory } from '../../adapters/redis/run-history.js'
+import { startRedis, type TestRedis } from '../cluster/redis-server.js'
+import { logStoreContract } from './log-store.contract.js'
+import { runHistoryContract } from './run-history.contract.js'
+
+let server: TestRedis
+const opened: Redis[] = []
+let n = 0
+
+beforeAll(async () => {
+  server = await startRedis()
+})
+afterAll(async () => {
+  for (const r of opened) r.disconnect()
+  await server?.stop()
+})
+
+function connect(): Redis {
+  const redis = openRedis(server.url)
+  opened.push(redis)
+  return redis
+}
+
+describe('Redis stream LogStore + LogWriter', () => {
+  logStoreContract({
+    it,
+    expect,
+    async make() {
+      // The API's store and the worker's writer on one connection: their calls keep their order.
+      const redis = connect()
+      const key = pipelineKeys(`log-${++n}`).log
+      return {
+        store: createRedisLogStore(redis, key, { maxLines: 1_000_000, blockMs: 500 }),
+        writer: createRedisLogWriter(redis, key, 1_000_000),
+        async raw() {
+          const entries = (await redis.xrange(key, '-', '+')) as StreamEntry[]
+          return entries.filter(([, f]) => f[0] === 'l').map(([, f]) => `${f[1]}\n`).join('')
+        },
+        cleanup: async () => void (await redis.del(key)),
+      }
+    },
+  })
+})
+
+describe('Redis RunHistory', () => {
+  runHistoryContract({
+    it,
+    expect,
+    async make() {
+      const redis = connect()
+      const keys = pipelineKeys(`runs-${++n}`)
+      return {
+        history: createRedisRunHistory(redis, keys, 1000),
+        reopen: () => createRedisRunHistory(connect(), keys, 1000),
+        cleanup: async () => void (await redis.del(keys.runs, keys.order, keys.seq)),
+      }
+    },
+  })
+})
