@@ -60,7 +60,7 @@ export async function prepareClusterServer(config: Config, parts: RuntimeParts) 
         redis,
         queue,
         checkPipeline: async () => ({ steps: (await loadPipeline(definition.file)).steps.length }),
-        note: (text) => void logs.append(formatLine(text, new Date())).catch(() => undefined),
+        note: (text) => logs.append(formatLine(text, new Date())).catch(() => undefined),
         graceMs: config.stopGraceSeconds * 1000,
         drainTimeoutMs: DRAIN_TIMEOUT_MS,
         runsKeep: config.runsKeep,

@@ -24,8 +24,8 @@ export interface ClusterControllerOptions {
   queue: Queue
   /** Reads and validates the pipeline file; throws a ConfigError with a one-line message. */
   checkPipeline: () => Promise<{ steps: number }>
-  /** Appends a line to the pipeline's log. */
-  note: (text: string) => void
+  /** Appends a line to the pipeline's log (a failure to write it is not the request's). */
+  note: (text: string) => Promise<void>
   graceMs: number
   drainTimeoutMs: number
   runsKeep: number
@@ -61,7 +61,7 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
         const every = s.type === 'interval' ? s.interval_seconds * 1000 : 0
         const repeat = s.type === 'interval' ? { every, ...(request.runImmediately ? {} : { startDate: Date.now() + every }) } : { pattern: s.cron, ...(s.timezone ? { tz: s.timezone } : {}) }
         await o.queue.upsertJobScheduler(SCHEDULER_ID, repeat, { name: 'tick', data: { instance }, opts: { removeOnComplete: true, removeOnFail: true } })
-        o.note(`Daemon started (cluster mode, ${describeSchedule(s)}, pipeline: ${o.name}, ${steps} steps)`)
+        await o.note(`Daemon started (cluster mode, ${describeSchedule(s)}, pipeline: ${o.name}, ${steps} steps)`)
         return { ok: true, pid: null }
       })
     },
@@ -89,7 +89,7 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
           forced = (await abandonRun(redis, keys, current.id, await redisNow(redis), 'the pipeline was stopped and the worker holding the run did not answer', o.runsKeep)) !== null
         }
       }
-      o.note(`Daemon stopped (cluster mode, mode: ${mode})`)
+      await o.note(`Daemon stopped (cluster mode, mode: ${mode})`)
       return { ok: true, pid: null, survivors, forced }
     },
 
@@ -155,7 +155,7 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
       if (value?.state !== 'started') return { ok: false as const, reason: 'not_running' as const, detail: 'Daemon is not running' }
       if (value.paused === paused) return { ok: false as const, reason: 'conflict' as const, detail: paused ? 'The pipeline is already paused' : 'The pipeline is not paused' }
       await write({ ...value, paused, paused_at: paused ? await redisNow(redis) : null })
-      o.note(paused ? 'Pipeline paused: scheduled runs are skipped until it is resumed' : 'Pipeline resumed')
+      await o.note(paused ? 'Pipeline paused: scheduled runs are skipped until it is resumed' : 'Pipeline resumed')
       return { ok: true as const }
     })
   }

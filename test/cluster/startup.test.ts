@@ -73,6 +73,20 @@ describe('cluster mode start-up', () => {
     expect((await api(url, '/api/cron/logs/tail?lines=20')).body).toContain(`hello from ${run.id}`)
     expect((await api(url, '/api/cron/status')).body).toMatchObject({ is_running: true, pid: null })
     expect((await api(url, '/api/cron/stop', { method: 'POST' })).status).toBe(200)
+    await worker.kill()
+  })
+
+  it('runs the steps in the API process itself - serve --redis --worker', async () => {
+    const both = await startReplica(redis.url, file, ['--worker'])
+    procs.push(both)
+    // No other worker is alive: the run below can only be this process's.
+    expect(both.output()).toContain('API and worker')
+    expect((await api(both.url, '/api/cron/start', { method: 'POST', body: { interval_seconds: 30 } })).status).toBe(200)
+    const run = await waitFor(async () => (await api(both.url, '/api/cron/runs')).body.runs.find((r: any) => r.status === 'success'), { what: 'a run' })
+    const logs = (await api(both.url, `/api/cron/runs/${run.id}/logs`)).body.logs as string
+    expect(logs).toContain(`hello from ${run.id}`)
+    expect((await api(both.url, '/api/cron/stop', { method: 'POST' })).status).toBe(200)
+    await both.kill()
   })
 
   it('refuses --worker under Bun in one line - workers run under Node', async () => {

@@ -62,8 +62,8 @@ export async function startReplica(redisUrl: string, pipelineFile: string, extra
 }
 
 /** `worker --redis URL`; resolves once it says it is ready. */
-export async function startWorker(redisUrl: string, pipelineFile: string, extra: string[] = []): Promise<ClusterProcess> {
-  const p = launch(['worker', '--redis', redisUrl, '--pipeline', pipelineFile, '--stop-grace', '2', ...extra])
+export async function startWorker(redisUrl: string, pipelineFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ClusterProcess> {
+  const p = launch(['worker', '--redis', redisUrl, '--pipeline', pipelineFile, '--stop-grace', '2', ...extra], env)
   const ready = await waitFor(() => (/pipeline-cron worker .* on redis/.test(p.output()) ? 'ready' : p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the worker to start' })
   if (ready === 'exited') throw new Error(`worker exited: ${p.output()}`)
   return p
