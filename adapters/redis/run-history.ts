@@ -19,20 +19,21 @@ local function storeRun(id, json)
   end
   redis.call('HSET', KEYS[1], id, json)
 end
+-- Drops the oldest members of a sorted set (and their hash fields) beyond keep, 1000 at a time
+-- (unpack has a limit, and a gap of 10,000 ticks is recorded at once).
+local function drop(set, hash, keep)
+  local extra = redis.call('ZCARD', set) - keep
+  while extra > 0 do
+    local old = redis.call('ZRANGE', set, 0, math.min(extra, 1000) - 1)
+    redis.call('HDEL', hash, unpack(old))
+    redis.call('ZREM', set, unpack(old))
+    extra = extra - #old
+  end
+end
 local function trim(keep)
-  local extra = redis.call('ZCARD', KEYS[2]) - keep
-  if extra > 0 then
-    local old = redis.call('ZRANGE', KEYS[2], 0, extra - 1)
-    redis.call('HDEL', KEYS[1], unpack(old))
-    redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1)
-  end
+  drop(KEYS[2], KEYS[1], keep)
   -- The ledger keeps twice as many slots as runs: enough to tell a re-delivered tick apart.
-  extra = redis.call('ZCARD', KEYS[5]) - keep * 2
-  if extra > 0 then
-    local old = redis.call('ZRANGE', KEYS[5], 0, extra - 1)
-    redis.call('HDEL', KEYS[4], unpack(old))
-    redis.call('ZREMRANGEBYRANK', KEYS[5], 0, extra - 1)
-  end
+  drop(KEYS[5], KEYS[4], keep * 2)
 end
 `
 

@@ -64,3 +64,19 @@ describe('Redis RunHistory', () => {
     },
   })
 })
+
+describe('Redis RunHistory retention', () => {
+  it('keeps the newest runs-keep runs, dropping the oldest - 2,500 records, keep 1000', async () => {
+    const redis = connect()
+    const keys = pipelineKeys(`keep-${++n}`)
+    const history = createRedisRunHistory(redis, keys, 1000)
+    const run = (i: number) => ({ id: `r${String(i).padStart(4, '0')}`, instance_id: 'i', trigger: 'schedule' as const, status: 'success' as const, scheduled_at: null, started_at: new Date(i * 1000).toISOString(), finished_at: null, duration_ms: 0, steps: [] })
+    await Promise.all(Array.from({ length: 2500 }, (_, i) => history.append(run(i))))
+    const runs = await history.list(100_000)
+    expect(runs).toHaveLength(1000)
+    expect(runs[0]!.id).toBe('r2499')
+    expect(runs[999]!.id).toBe('r1500')
+    expect(await history.get('r1499')).toBeNull()
+    expect(await redis.hlen(keys.runs)).toBe(1000)
+  })
+})
