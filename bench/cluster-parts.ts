@@ -74,9 +74,9 @@ export async function manyPipelines(count: number, seconds: number): Promise<{ r
   const procs: ClusterProcess[] = []
   try {
     const flags = ['--pipelines', pipelines]
-    const replica = await startReplica(redis.url, join(dir, 'none.json'), flags)
+    const replica = await startReplica(redis.url, '', flags)
     procs.push(replica)
-    for (let i = 0; i < 3; i++) procs.push(await startWorker(redis.url, join(dir, 'none.json'), [...flags, '--concurrency', '50']))
+    for (let i = 0; i < 3; i++) procs.push(await startWorker(redis.url, '', [...flags, '--concurrency', '50']))
     for (const n of names) await api(replica.url, `/api/pipelines/${n}/start`, { method: 'POST', body: { interval_seconds: 10 } })
     await new Promise((r) => setTimeout(r, seconds * 1000))
     for (const n of names) await api(replica.url, `/api/pipelines/${n}/stop`, { method: 'POST' })

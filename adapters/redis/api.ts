@@ -4,6 +4,7 @@
  */
 import { Queue } from 'bullmq'
 import type { Context } from 'hono'
+import type { Redis } from 'ioredis'
 import { resolve } from 'node:path'
 import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
@@ -35,6 +36,17 @@ export async function prepareClusterServer(config: Config, parts: RuntimeParts) 
   await connectOrFail(redis, url)
   // It reconnects by itself; a request that fails meanwhile answers 500 and is logged.
   redis.on('error', () => undefined)
+  try {
+    return await prepare(config, parts, redis)
+  } catch (err) {
+    // A bad pipeline file after connecting: the open connection must not keep the process alive.
+    redis.disconnect()
+    throw err
+  }
+}
+
+async function prepare(config: Config, parts: RuntimeParts, redis: Redis) {
+  const url = config.redis!
   const warnings = await redisWarnings(redis)
   const defaultFile = config.pipelinesDir && !config.pipeline ? resolvePipelinePath(null, process.cwd(), { bundled: false }) : resolvePipelinePath(config.pipeline)
   const folder = createPipelineFolder({ defaultFile, dir: config.pipelinesDir ? resolve(config.pipelinesDir) : null })

@@ -40,6 +40,17 @@ export async function startClusterWorker(config: Config, log: (line: string) => 
   const redis = openRedis(url, { waitForever: true })
   await connectOrFail(redis, url)
   redis.on('error', () => undefined)
+  try {
+    return await run(config, redis, log)
+  } catch (err) {
+    // A bad pipeline file after connecting: the open connection must not keep the process alive.
+    redis.disconnect()
+    throw err
+  }
+}
+
+async function run(config: Config, redis: Redis, log: (line: string) => void): Promise<ClusterWorker> {
+  const url = config.redis!
   for (const warning of await redisWarnings(redis)) log(warning)
   const defaultFile = config.pipelinesDir && !config.pipeline ? resolvePipelinePath(null, process.cwd(), { bundled: false }) : resolvePipelinePath(config.pipeline)
   const folder = createPipelineFolder({ defaultFile, dir: config.pipelinesDir ? resolve(config.pipelinesDir) : null })

@@ -34,6 +34,15 @@ describe('cluster mode start-up', () => {
     }
   })
 
+  it('exits with one line naming the file - a pipeline file that cannot be read, Redis reachable', async () => {
+    for (const command of ['serve', 'worker']) {
+      const listen = command === 'serve' ? ['--port', '0'] : []
+      const { code, output } = await runCli([command, '--redis', redis.url, '--pipeline', '/nonexistent/pipeline.json', ...listen])
+      expect(code).toBe(1)
+      expect(output.trim().split('\n')).toEqual(['pipeline-cron: /nonexistent/pipeline.json: cannot read the pipeline file (ENOENT)'])
+    }
+  })
+
   it('refuses a worker without Redis, in one line', async () => {
     const { code, output } = await runCli(['worker', '--pipeline', file], { REDIS_URL: '' })
     expect(code).toBe(1)

@@ -53,9 +53,10 @@ function launch(args: string[], env: Record<string, string> = {}): ClusterProces
   }
 }
 
-/** `serve --redis URL` on a free loopback port; resolves once it listens. */
+/** `serve --redis URL` on a free loopback port (no `--pipeline` when `pipelineFile` is ''); resolves once it listens. */
 export async function startReplica(redisUrl: string, pipelineFile: string, extra: string[] = []): Promise<Replica> {
-  const p = launch(['serve', '--redis', redisUrl, '--port', '0', '--host', '127.0.0.1', '--pipeline', pipelineFile, '--min-interval', '1', ...extra])
+  const pipeline = pipelineFile ? ['--pipeline', pipelineFile] : []
+  const p = launch(['serve', '--redis', redisUrl, '--port', '0', '--host', '127.0.0.1', ...pipeline, '--min-interval', '1', ...extra])
   const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the replica to listen' })
   if (url === 'exited') throw new Error(`replica exited: ${p.output()}`)
   return { ...p, url }
@@ -63,7 +64,8 @@ export async function startReplica(redisUrl: string, pipelineFile: string, extra
 
 /** `worker --redis URL`; resolves once it says it is ready. */
 export async function startWorker(redisUrl: string, pipelineFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ClusterProcess> {
-  const p = launch(['worker', '--redis', redisUrl, '--pipeline', pipelineFile, '--stop-grace', '2', ...extra], env)
+  const pipeline = pipelineFile ? ['--pipeline', pipelineFile] : []
+  const p = launch(['worker', '--redis', redisUrl, ...pipeline, '--stop-grace', '2', ...extra], env)
   const ready = await waitFor(() => (/pipeline-cron worker .* on redis/.test(p.output()) ? 'ready' : p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the worker to start' })
   if (ready === 'exited') throw new Error(`worker exited: ${p.output()}`)
   return p
