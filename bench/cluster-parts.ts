@@ -121,7 +121,8 @@ export async function logMemory(lines: number, cap: number): Promise<{ bytesPerM
   const redis = new Redis(server.url)
   try {
     const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1])
-    const line = (i: number) => `[2026-12-01 10:00:00] [stdout] row ${String(i).padStart(9, '0')} ${'x'.repeat(28)}`
+    // 67 characters, a typical step output line with its timestamp and mark.
+    const line = (i: number) => `[2026-12-01 10:00:00] [stdout] row ${String(i).padStart(9, '0')} ${'x'.repeat(22)}`
     const batch = (from: number, n: number) => Array.from({ length: n }, (_, k) => line(from + k))
     const before = await used()
     for (let i = 0; i < lines; i += 5000) await addLines(redis, 'bench:uncapped', lines * 2, batch(i, 5000))

@@ -94,15 +94,17 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
     },
 
     async status(): Promise<DaemonStatus> {
-      const replies = ((await redis.multi().get(keys.desired).get(keys.current).get(keys.last).exec()) ?? []) as [Error | null, string | null][]
-      const [desiredRaw, currentRaw, lastRaw] = [0, 1, 2].map((i) => replies[i]?.[1] ?? null)
+      // One round trip: the scheduler's next fire time is its score in BullMQ's `repeat` set.
+      const m = redis.multi().get(keys.desired).get(keys.current).get(keys.last).zscore(o.queue.keys.repeat!, SCHEDULER_ID)
+      const replies = ((await m.exec()) ?? []) as [Error | null, string | null][]
+      const [desiredRaw, currentRaw, lastRaw, nextRaw] = [0, 1, 2, 3].map((i) => replies[i]?.[1] ?? null)
       const desired = parseDesired(desiredRaw ?? null)
       const last = lastRunOf(lastRaw ?? null)
       if (desired?.state !== 'started') {
         return { is_running: false, pid: null, message: 'Daemon is not running', paused: false, schedule: null, started_at: null, next_run_at: null, next_runs: [], current_run: null, last_run: last, worker: null }
       }
       const current = parseCurrent(currentRaw ?? null)
-      const next = await nextRunsOf(o.queue, desired)
+      const next = nextRunsOf(nextRaw ? Number(nextRaw) : null, desired)
       const state = desired.paused ? 'paused' : 'running'
       const on = current ? `; current run on ${current.worker.host}, PID ${current.worker.pid}` : ''
       const { worker: _w, instance_id: _i, ...currentRun } = current ?? { worker: null, instance_id: null }
@@ -162,9 +164,7 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
 }
 
 /** The next five fire times: BullMQ's next job, then the schedule from there. */
-async function nextRunsOf(queue: Queue, desired: ClusterDesired): Promise<string[]> {
-  const scheduler = await queue.getJobScheduler(SCHEDULER_ID).catch(() => undefined)
-  const next = scheduler?.next
+function nextRunsOf(next: number | null, desired: ClusterDesired): string[] {
   if (!next) return []
   const first = new Date(next)
   const ticker = createTicker(desired.schedule, first)
