@@ -126,6 +126,7 @@ describe('cluster mode: two API replicas and a worker', () => {
   it('kills the step of a worker killed with -9 at once, and records its run abandoned within 5 s - the leash', async () => {
     const second = await startWorker(redis.url, join(dir, 'pipeline.json'))
     procs.push(second)
+    writeFileSync(join(dir, 'long'), '')
     rmSync(join(dir, 'step.pid'), { force: true })
     expect((await api(a.url, '/api/cron/start', { method: 'POST', body: { interval_seconds: 60 } })).status).toBe(200)
     const status = await waitFor(async () => {
