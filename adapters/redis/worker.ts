@@ -128,17 +128,23 @@ return 1`
 
 /**
  * `--concurrency`: runs this process takes at once, all pipelines together. At the limit, the
- * pipelines' workers stop fetching (a job fetched in that instant still runs).
+ * pipelines' workers stop fetching; a job fetched in that same instant waits here for a free
+ * place (still holding its pipeline's one slot, so no other run of that pipeline starts).
  */
 function createLimiter(max: number, workers: () => Worker[]) {
   let active = 0
+  const waiting: (() => void)[] = []
   return {
     async around<T>(fn: () => Promise<T>): Promise<T> {
+      while (active >= max) await new Promise<void>((resolve) => waiting.push(resolve))
       if (++active >= max) for (const w of workers()) if (!w.isPaused()) void w.pause(true)
       try {
         return await fn()
       } finally {
-        if (--active < max) for (const w of workers()) if (w.isPaused()) w.resume()
+        active--
+        const next = waiting.shift()
+        if (next) next()
+        else if (active < max) for (const w of workers()) if (w.isPaused()) w.resume()
       }
     },
   }

@@ -107,3 +107,28 @@ describe('cluster mode start-up', () => {
     expect(out.trim()).toBe('pipeline-cron: --worker: under Bun the server is an API replica only; run workers under Node with `pipeline-cron worker --redis URL`')
   })
 })
+
+describe('cluster mode: --concurrency', () => {
+  it('runs at most one run at a time on a worker with --concurrency 1 - two pipelines due at once, 1 s steps', async () => {
+    const p = pipelineDir({ name: 'unused', steps: [{ name: 'x', run: 'true' }] })
+    const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs')
+    const pipelines = join(p.dir, 'pipelines')
+    mkdirSync(pipelines)
+    const step = (n: string) => ({ name: 'busy', run: `echo "start ${n} $(date +%s%3N)" >> ../spans.log; sleep 1; echo "end ${n} $(date +%s%3N)" >> ../spans.log` })
+    for (const n of ['one', 'two']) writeFileSync(join(pipelines, `${n}.json`), JSON.stringify({ name: n, steps: [step(n)] }))
+    const replica = await startReplica(redis.url, '', ['--pipelines', pipelines])
+    const worker = await startWorker(redis.url, '', ['--pipelines', pipelines, '--concurrency', '1'])
+    procs.push(replica, worker)
+    for (const n of ['one', 'two']) expect((await api(replica.url, `/api/pipelines/${n}/start`, { method: 'POST', body: { interval_seconds: 2 } })).status).toBe(200)
+    const spans = () => readFileSync(join(p.dir, 'spans.log'), 'utf8').trim().split('\n').map((l) => l.split(' '))
+    await waitFor(() => { try { return spans().filter(([k]) => k === 'end').length >= 4 } catch { return false } }, { timeoutMs: 20_000, what: 'four runs' })
+    for (const n of ['one', 'two']) expect((await api(replica.url, `/api/pipelines/${n}/stop`, { method: 'POST' })).status).toBe(200)
+    // Start and end lines alternate: never two runs at once on this worker.
+    let open = 0
+    for (const [kind] of spans()) {
+      open += kind === 'start' ? 1 : -1
+      expect(open).toBeLessThanOrEqual(1)
+    }
+    expect(new Set(spans().map(([, n]) => n))).toEqual(new Set(['one', 'two']))
+  }, 40_000)
+})
