@@ -24,19 +24,23 @@ export function openRedis(url: string, o: RedisOptions = {}): Redis {
 
 /** Connects, or throws a ConfigError naming the URL and the cause within `timeoutMs`. */
 export async function connectOrFail(redis: Redis, url: string, timeoutMs = 5000): Promise<void> {
-  let lastError = ''
-  const onError = (err: Error & { code?: string }) => (lastError = err.code ?? err.message)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let onError: (err: Error & { code?: string }) => void = () => undefined
+  // Refused or unknown host: said at once, not after the retries run out.
+  const refused = new Promise<never>((_, reject) => {
+    onError = (err) => {
+      if (err.code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(err.code)) reject(new Error(err.code))
+    }
+  })
   redis.on('error', onError)
   try {
-    const connected = redis.connect().then(() => redis.ping())
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))
-    await Promise.race([connected, timeout]).finally(() => clearTimeout(timer))
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs)))
+    await Promise.race([redis.connect().then(() => redis.ping()), refused, timeout])
   } catch (err) {
     redis.disconnect()
-    const why = lastError || (err as Error).message
-    throw new ConfigError(`--redis: cannot reach Redis at ${redactUrl(url)} (${why === 'timeout' ? `no answer in ${timeoutMs / 1000} s` : why})`)
+    throw new ConfigError(`--redis: cannot reach Redis at ${redactUrl(url)} (${(err as Error).message})`)
   } finally {
+    clearTimeout(timer)
     redis.off('error', onError)
   }
 }
