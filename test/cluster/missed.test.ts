@@ -1,7 +1,7 @@
 /** Ticks no worker could start in time are recorded `missed`, each once, and the schedule goes on. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/wait.js'
-import { startRedis, type TestRedis } from './redis-server.js'
+import { startRedis, type TestRedis, redisDep } from './redis-server.js'
 import { api, pipelineDir, startReplica, startWorker, type ClusterProcess } from './support.js'
 
 let redis: TestRedis
@@ -15,7 +15,7 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-describe('cluster mode: missed ticks', () => {
+describe.skipIf(redisDep.skip)('cluster mode: missed ticks', () => {
   it('records every tick that came while no worker ran as missed, once, then runs the next - no worker for 4 s, deadline 1 s', async () => {
     const { file } = pipelineDir({ name: 'missed', starting_deadline_seconds: 1, steps: [{ name: 'hello', run: 'echo hello' }] })
     const replica = await startReplica(redis.url, file)

@@ -3,10 +3,11 @@
  * operator would run it (AOF on, noeviction) and killed by its pid at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { systemDep } from '../conformance/support.js'
 import { waitFor } from '../helpers/wait.js'
 
 export interface TestRedis {
@@ -23,6 +24,9 @@ export interface TestRedis {
 
 export const REDIS_BIN = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
 
+/** Without redis-server the cluster suites skip loudly, or fail under PIPELINE_CRON_REQUIRE_SYSTEM_DEPS=1 (CI). */
+export const redisDep = systemDep('redis-server', existsSync(REDIS_BIN), 'apt-get install -y redis-server')
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
@@ -35,6 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
+  redisDep.assert()
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'pc-redis-'))
   let child: ChildProcess

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUN, ROOT } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
-import { freePort, startRedis, type TestRedis } from './redis-server.js'
+import { freePort, startRedis, type TestRedis, redisDep } from './redis-server.js'
 import { api, pipelineDir, runCli, startReplica, startWorker, type ClusterProcess } from './support.js'
 
 let redis: TestRedis
@@ -23,7 +23,7 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-describe('cluster mode start-up', () => {
+describe.skipIf(redisDep.skip)('cluster mode start-up', () => {
   it('fails with one line naming Redis and the cause - nothing listens on the port', async () => {
     const port = await freePort()
     for (const command of ['serve', 'worker']) {
@@ -108,7 +108,7 @@ describe('cluster mode start-up', () => {
   })
 })
 
-describe('cluster mode: --concurrency', () => {
+describe.skipIf(redisDep.skip)('cluster mode: --concurrency', () => {
   it('runs at most one run at a time on a worker with --concurrency 1 - two pipelines due at once, 1 s steps', async () => {
     const p = pipelineDir({ name: 'unused', steps: [{ name: 'x', run: 'true' }] })
     const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs')

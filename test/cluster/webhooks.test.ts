@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/wait.js'
-import { startRedis, type TestRedis } from './redis-server.js'
+import { startRedis, type TestRedis, redisDep } from './redis-server.js'
 import { api, pipelineDir, startReplica, startWorker, type ClusterProcess } from './support.js'
 
 let redis: TestRedis
@@ -29,7 +29,7 @@ afterAll(async () => {
   receiver.close()
 })
 
-describe('cluster mode: webhooks', () => {
+describe.skipIf(redisDep.skip)('cluster mode: webhooks', () => {
   it('POSTs success from the worker that ran the run, signed with the secret of its environment', async () => {
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
     const { file } = pipelineDir({ name: 'hooks', notify: [{ url, on: ['success'], secret_env: 'HOOK_SECRET' }], steps: [{ name: 'ok', run: 'true' }] })
