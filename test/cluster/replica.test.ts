@@ -103,6 +103,42 @@ describe.skipIf(redisDep.skip)('cluster mode: two API replicas and a worker', ()
     }
   })
 
+  it('clears the log from one replica: the other replica\'s stream gets the clear and its tail starts again', async () => {
+    const abort = new AbortController()
+    const res = await fetch(`${b.url}/api/cron/logs/stream?lines=1`, { signal: abort.signal })
+    const reader = res.body!.getReader()
+    let text = ''
+    try {
+      await waitFor(async () => {
+        const { value } = await reader.read()
+        text += new TextDecoder().decode(value)
+        return text.includes(': connected')
+      }, { what: 'the stream to connect' })
+      const before = ((await api(b.url, '/api/cron/runs?limit=20')).body.runs as any[]).find((r) => r.status === 'success')
+      expect((await api(a.url, '/api/cron/logs', { method: 'DELETE' })).body).toMatchObject({ success: true, message: 'Logs cleared successfully' })
+      await waitFor(async () => {
+        const { value } = await reader.read()
+        text += new TextDecoder().decode(value)
+        return text.includes('event: clear')
+      }, { what: 'the clear on the stream' })
+      const tail = (await api(b.url, '/api/cron/logs/tail?lines=1000')).body as string
+      // What is left came after the clear (a worker may have written a line in between).
+      expect(tail).toMatch(/Audit: .*cleared the logs/)
+      expect(tail).not.toContain(`hello from ${before.id}`)
+    } finally {
+      abort.abort()
+    }
+  })
+
+  it('serves the dashboard, /health, /metrics and the pipeline list from a replica', async () => {
+    const [page, health, metrics, list] = await Promise.all([fetch(`${a.url}/`), api(a.url, '/health'), fetch(`${b.url}/metrics`), api(b.url, '/api/pipelines')])
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<html')
+    expect(health.body).toMatchObject({ status: 'healthy' })
+    expect(await metrics.text()).toContain('pipeline_cron_daemon_up{pipeline="default"} 1')
+    expect(list.body.pipelines).toMatchObject([{ name: 'default', is_running: true }])
+  })
+
   it('stops from the replica that did not start it, and leaves no step process - a step in a 30 s sleep', async () => {
     expect((await api(a.url, '/api/cron/stop', { method: 'POST' })).status).toBe(200)
     writeFileSync(join(dir, 'long'), '')
