@@ -57,7 +57,11 @@ function launch(args: string[], env: Record<string, string> = {}): ClusterProces
 export async function startReplica(redisUrl: string, pipelineFile: string, extra: string[] = []): Promise<Replica> {
   const pipeline = pipelineFile ? ['--pipeline', pipelineFile] : []
   const p = launch(['serve', '--redis', redisUrl, '--port', '0', '--host', '127.0.0.1', ...pipeline, '--min-interval', '1', ...extra])
-  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the replica to listen' })
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the replica to listen' }).catch(async (err: Error) => {
+    // A replica that never listened is not left behind.
+    await p.kill('SIGKILL')
+    throw err
+  })
   if (url === 'exited') throw new Error(`replica exited: ${p.output()}`)
   return { ...p, url }
 }
@@ -66,7 +70,10 @@ export async function startReplica(redisUrl: string, pipelineFile: string, extra
 export async function startWorker(redisUrl: string, pipelineFile: string, extra: string[] = [], env: Record<string, string> = {}): Promise<ClusterProcess> {
   const pipeline = pipelineFile ? ['--pipeline', pipelineFile] : []
   const p = launch(['worker', '--redis', redisUrl, ...pipeline, '--stop-grace', '2', ...extra], env)
-  const ready = await waitFor(() => (/pipeline-cron worker .* on redis/.test(p.output()) ? 'ready' : p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the worker to start' })
+  const ready = await waitFor(() => (/pipeline-cron worker .* on redis/.test(p.output()) ? 'ready' : p.child.exitCode !== null ? 'exited' : null), { timeoutMs: 15_000, what: 'the worker to start' }).catch(async (err: Error) => {
+    await p.kill('SIGKILL')
+    throw err
+  })
   if (ready === 'exited') throw new Error(`worker exited: ${p.output()}`)
   return p
 }
