@@ -25,6 +25,14 @@ export interface Config {
   stopGraceSeconds: number
   /** Runs kept in the run history. */
   runsKeep: number
+  /** Cluster mode: the Redis URL (`redis://HOST:PORT[/DB]`); null is the local mode. */
+  redis: string | null
+  /** Cluster mode: `serve` also runs a worker. */
+  worker: boolean
+  /** Cluster mode: runs one worker process takes at once, all pipelines together. */
+  concurrency: number
+  /** Cluster mode: lines kept in each pipeline's log stream. */
+  logMaxLines: number
 }
 
 interface Setting {
@@ -51,6 +59,10 @@ const pipelineName = (raw: string, where: string) => {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(raw)) throw new ConfigError(`${where}: "${raw}" is not a pipeline name (lower-case letters, digits, - and _, at most 64)`)
   return raw
 }
+const redisUrl = (raw: string, where: string) => {
+  if (!/^rediss?:\/\/[^\s]+$/.test(raw.trim())) throw new ConfigError(`${where}: expected redis://HOST:PORT[/DB], got "${raw}"`)
+  return raw.trim()
+}
 const text = (raw: string, where: string) => {
   if (raw.trim() === '') throw new ConfigError(`${where}: must not be empty`)
   return raw
@@ -73,6 +85,10 @@ export const SETTINGS: readonly Setting[] = [
   { flag: 'stop-grace', env: 'STOP_GRACE_SECONDS', key: 'stopGraceSeconds', parse: int(0, 3600) },
   { flag: 'runs-keep', env: 'RUNS_KEEP', key: 'runsKeep', parse: int(10, 1_000_000) },
   { flag: 'no-resume', env: 'NO_RESUME', key: 'resume', parse: (raw, where) => !bool(raw, where), switchValue: false },
+  { flag: 'redis', env: 'REDIS_URL', key: 'redis', parse: redisUrl },
+  { flag: 'worker', env: 'PIPELINE_CRON_WORKER', key: 'worker', parse: bool, switchValue: true },
+  { flag: 'concurrency', env: 'WORKER_CONCURRENCY', key: 'concurrency', parse: int(1, 1000) },
+  { flag: 'log-max-lines', env: 'LOG_MAX_LINES', key: 'logMaxLines', parse: int(1000, 1_000_000_000) },
 ]
 
 export const DEFAULTS: Config = {
@@ -92,6 +108,10 @@ export const DEFAULTS: Config = {
   logKeep: 5,
   stopGraceSeconds: 10,
   runsKeep: 1000,
+  redis: null,
+  worker: false,
+  concurrency: 10,
+  logMaxLines: 1_000_000,
 }
 
 /**

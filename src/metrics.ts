@@ -13,7 +13,7 @@ export interface DaemonMetrics {
   crashLoop: boolean
 }
 
-const FINAL = ['success', 'failed', 'timed_out', 'cancelled', 'abandoned', 'skipped'] as const
+const FINAL = ['success', 'failed', 'timed_out', 'cancelled', 'abandoned', 'skipped', 'missed'] as const
 
 /**
  * The Prometheus text exposition (format 0.0.4) of every pipeline, each series labelled with
@@ -53,7 +53,7 @@ interface Facts extends PipelineMetrics {
 function factsOf(p: PipelineMetrics): Facts {
   const byStatus = new Map<string, number>(FINAL.map((s) => [s, 0]))
   for (const run of p.runs) if (run.status !== 'running') byStatus.set(run.status, (byStatus.get(run.status) ?? 0) + 1)
-  const finished = p.runs.filter((r) => r.status !== 'running' && r.status !== 'skipped')
+  const finished = p.runs.filter((r) => r.status !== 'running' && r.status !== 'skipped' && r.status !== 'missed')
   return { ...p, byStatus, last: finished[0], lastSuccess: finished.find((r) => r.status === 'success') }
 }
 

@@ -34,6 +34,8 @@ export interface Pipeline {
   /** The whole run's limit: past it the running step's tree is ended and the run is `timed_out`. */
   timeout_seconds?: number
   notify?: NotifyTarget[]
+  /** Cluster mode: a tick no worker could start this long after its time is recorded `missed`. */
+  starting_deadline_seconds?: number
 }
 
 const stepSchema = z.strictObject({
@@ -89,6 +91,11 @@ export const pipelineSchema = z
       .max(7 * 24 * 3600, { error: 'must be at most 604800 (one week)' })
       .optional(),
     notify: z.array(notifySchema, { error: 'expected an array of webhooks' }).max(20, { error: 'at most 20 webhooks' }).optional(),
+    starting_deadline_seconds: z
+      .number({ error: 'expected a number of seconds' })
+      .positive({ error: 'must be > 0' })
+      .max(7 * 24 * 3600, { error: 'must be at most 604800 (one week)' })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     const seen = new Set<string>()

@@ -18,12 +18,13 @@ export interface StartRequest {
   runImmediately: boolean
 }
 
-export type StartResult = { ok: true; pid: number } | { ok: false; reason: 'already_running'; pid: number }
+/** `pid` is the daemon's; null in cluster mode, where no single process runs the schedule. */
+export type StartResult = { ok: true; pid: number | null } | { ok: false; reason: 'already_running'; pid: number | null }
 
 export type StopMode = 'cancel' | 'drain'
 
 export type StopResult =
-  | { ok: true; pid: number; survivors: number[]; forced: boolean }
+  | { ok: true; pid: number | null; survivors: number[]; forced: boolean }
   | { ok: false; reason: 'not_running' }
 
 export type RunNowResult =

@@ -42,7 +42,9 @@ export const stepRecordSchema = z
   })
   .openapi('StepRecord')
 
-export const runStatusSchema = z.enum(['running', 'success', 'failed', 'timed_out', 'cancelled', 'skipped', 'abandoned'])
+export const runStatusSchema = z
+  .enum(['running', 'success', 'failed', 'timed_out', 'cancelled', 'skipped', 'abandoned', 'missed'])
+  .openapi({ description: '`missed`: a tick no worker could start within its starting deadline (cluster mode)' })
 
 export const runRecordSchema = z
   .object({
@@ -93,6 +95,11 @@ export const statusSchema = z
     next_runs: z.array(timestamp),
     current_run: currentRunSchema.nullable(),
     last_run: lastRunSchema.nullable(),
+    worker: z
+      .object({ host: z.string(), pid: z.number().int() })
+      .nullable()
+      .optional()
+      .openapi({ description: 'Cluster mode: the worker (host and pid) running the current run; null when none runs' }),
   })
   .openapi('Status', {
     example: {

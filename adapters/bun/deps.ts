@@ -23,7 +23,7 @@ export function createDeps(config: Config): LocalDeps {
   return Object.assign(deps, { docsAssets: createNodeDocsAssets() })
 }
 
-function bunClientAddress(c: Context): string | undefined {
+export function bunClientAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address
   } catch {

@@ -18,7 +18,7 @@ export function createDeps(config: Config, options: { execPath?: string; daemonS
   return Object.assign(deps, { docsAssets: createNodeDocsAssets() })
 }
 
-function nodeClientAddress(c: Context): string | undefined {
+export function nodeClientAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address
   } catch {

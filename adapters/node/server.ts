@@ -4,7 +4,8 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Config } from '../../src/config.js'
 import { errorBody } from '../../src/errors.js'
 import { prepareServer, urlHost } from '../posix/startup.js'
-import { createDeps } from './deps.js'
+import { createDeps, nodeClientAddress } from './deps.js'
+import { createNodeDocsAssets } from '../posix/docs-assets.js'
 
 export interface RunningServer {
   url: string
@@ -17,7 +18,10 @@ export interface RunningServer {
  * pipeline file, and the listen error for a port that cannot be bound.
  */
 export async function serve(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
-  const { app, deps, banner } = await prepareServer(config, createDeps(config))
+  // Cluster mode (--redis) is loaded only when asked for: the local mode needs none of it.
+  const { app, deps, banner } = config.redis
+    ? await (await import('../redis/api.js')).prepareClusterServer(config, { clientAddress: nodeClientAddress, docsAssets: createNodeDocsAssets() })
+    : await prepareServer(config, createDeps(config))
   // Not @hono/node-server's serve(): it passes no errorHandler, so a request whose URL cannot be
   // built (`OPTIONS *`, a bad absolute URL) got a bare 400. A request without Host (HTTP/1.0
   // tools) is served on the configured host, as serve() did, instead of Node's bare 400.

@@ -117,7 +117,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
 /** Which event a finished run is: `failure`, `success`, and also `recovery` for a success after a failure. */
 export function eventsOf(run: RunRecord, previous: RunRecord['status'] | null): NotifyEvent[] {
-  if (run.status === 'skipped') return ['skipped']
+  // A missed tick (cluster mode: no worker started it in time) is a tick without a run, as a skipped one is.
+  if (run.status === 'skipped' || run.status === 'missed') return ['skipped']
   if (run.status === 'success') return previous && isFailure(previous) ? ['success', 'recovery'] : ['success']
   if (isFailure(run.status)) return ['failure']
   return []

@@ -92,16 +92,16 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
       // Interval schedules run at start unless told not to; cron schedules wait for their time.
       const runImmediately = body.run_immediately ?? schedule.type === 'interval'
       const result = await pipeline.controller.start({ schedule, runImmediately })
-      if (!result.ok) throw new ApiError(409, `Daemon is already running (PID: ${result.pid})`)
-      await audit(pipeline, settings, c, `started the daemon with ${describeSchedule(schedule)} (PID: ${result.pid})`)
-      return c.json(ok(`Daemon started successfully with ${describeSchedule(schedule)} (PID: ${result.pid})`), 200)
+      if (!result.ok) throw new ApiError(409, `Daemon is already running (${pidText(result.pid)})`)
+      await audit(pipeline, settings, c, `started the daemon with ${describeSchedule(schedule)} (${pidText(result.pid)})`)
+      return c.json(ok(`Daemon started successfully with ${describeSchedule(schedule)} (${pidText(result.pid)})`), 200)
     })
     .openapi(stop, async (c) => {
       const pipeline = await scope.resolve(c)
       const mode = c.req.valid('json').mode ?? 'cancel'
       const result = await pipeline.controller.stop(mode)
       if (!result.ok) throw new ApiError(409, 'Daemon is not running')
-      await audit(pipeline, settings, c, `stopped the daemon (PID: ${result.pid}, mode: ${mode})`)
+      await audit(pipeline, settings, c, `stopped the daemon (${pidText(result.pid)}, mode: ${mode})`)
       return c.json({ ...ok('Daemon stopped successfully'), survivors: result.survivors, forced: result.forced }, 200)
     })
     .openapi(status, async (c) => c.json(await (await scope.resolve(c)).controller.status(), 200))
@@ -126,4 +126,9 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
       await audit(pipeline, settings, c, 'resumed the pipeline')
       return c.json(ok('Pipeline resumed'), 200)
     })
+}
+
+/** `PID: 12345`, or what runs the schedule when no single process does (cluster mode). */
+function pidText(pid: number | null): string {
+  return pid === null ? 'cluster mode: run by the workers' : `PID: ${pid}`
 }

@@ -25,7 +25,8 @@ function system(o: MemorySystemOptions = {}) {
 
 const EVERY_MINUTE = { schedule: { type: 'interval' as const, interval_seconds: 60 }, runImmediately: true }
 const QUIET = { ...EVERY_MINUTE, runImmediately: false }
-const pidOf = (r: StartResult) => r.pid
+// The local mode always has a daemon pid (only cluster mode reports none).
+const pidOf = (r: StartResult) => r.pid!
 
 /**
  * The keeper's sleeps: each back-off (200 ms and more) is recorded and waits until the test lets

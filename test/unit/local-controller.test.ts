@@ -29,7 +29,8 @@ function system(o: MemorySystemOptions = {}) {
 
 const EVERY_MINUTE = { schedule: { type: 'interval' as const, interval_seconds: 60 }, runImmediately: true }
 const QUIET = { ...EVERY_MINUTE, runImmediately: false }
-const pidOf = (r: StartResult) => r.pid
+// The local mode always has a daemon pid (only cluster mode reports none).
+const pidOf = (r: StartResult) => r.pid!
 
 /** Starts the default pipeline and waits for its first step to be spawned. */
 async function started(s: MemorySystem, command = 'extract') {

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { remoteCommands } from './remote.js'
 import { runOnceCommand } from './run-once.js'
 import { serveCommand } from './serve.js'
+import { workerCommand } from './worker.js'
 
 const EXAMPLES = `
 Examples:
@@ -14,6 +15,8 @@ Examples:
   pipeline-cron logs -n 50 -f                     the last 50 lines, then follow
   pipeline-cron runs --limit 10                   the last ten runs
   pipeline-cron run-once --pipeline pipeline.json run in the foreground, no server
+  pipeline-cron serve --redis redis://127.0.0.1:6379   an API replica (cluster mode)
+  pipeline-cron worker --redis redis://127.0.0.1:6379  a worker that runs the steps
 
 Client commands talk to --url (env PIPELINE_CRON_URL, default http://127.0.0.1:8000)
 with --token (env CRON_API_TOKEN) when the server has one, about the pipeline --name
@@ -28,5 +31,6 @@ export function buildProgram(version: string): Command {
   program.addCommand(serveCommand(), { isDefault: true })
   for (const cmd of remoteCommands()) program.addCommand(cmd)
   program.addCommand(runOnceCommand())
+  program.addCommand(workerCommand())
   return program
 }

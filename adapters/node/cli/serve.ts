@@ -2,7 +2,7 @@ import { Command, Option } from 'commander'
 import { DEFAULTS, resolveConfig, SETTINGS } from '../../../src/config.js'
 
 // Help text per flag; a setting added to SETTINGS without one still gets an option (and its env).
-const HELP: Record<string, [value: string, text: string, shownDefault?: string]> = {
+export const HELP: Record<string, [value: string, text: string, shownDefault?: string]> = {
   port: ['n', 'port to listen on (0: any free port)'],
   host: ['addr', 'address to bind; beyond loopback, set a token'],
   pipeline: ['file', 'pipeline file', './pipeline.json, else the bundled example'],
@@ -19,6 +19,10 @@ const HELP: Record<string, [value: string, text: string, shownDefault?: string]>
   'default-pipeline': ['name', 'the pipeline /api/cron/… serves', 'default, else the only one'],
   'log-dir': ['dir', 'where <name>.log of each pipeline (but default) goes'],
   'no-resume': ['', 'do not start again the pipelines that were running when the server last stopped', 'resume'],
+  redis: ['url', 'cluster mode: keep schedules, runs and logs in Redis (redis://HOST:PORT[/DB]); see "When one machine is not enough"', 'none: local mode'],
+  worker: ['', 'cluster mode: this server also runs steps (a worker)', 'API only'],
+  concurrency: ['n', 'cluster mode: runs one worker takes at once, all pipelines together'],
+  'log-max-lines': ['n', 'cluster mode: lines kept in each pipeline\'s log stream'],
 }
 
 /** `serve`: the HTTP API on the configured pipeline (the default command). */
@@ -33,17 +37,7 @@ export function serveCommand(): Command {
   }
   cmd.addHelpText('after', '\nThe daemon keeps running when the server stops; `pipeline-cron stop` (or POST /api/cron/stop) ends it.')
   cmd.action(async (opts: Record<string, string | boolean | undefined>) => {
-    const args: string[] = []
-    for (const s of SETTINGS) {
-      // commander reads a `--no-x` switch as `x: false`.
-      if (s.switchValue !== undefined) {
-        if (opts[camel(s.flag.replace(/^no-/, ''))] === false) args.push(`--${s.flag}`)
-        continue
-      }
-      const given = opts[camel(s.flag)]
-      if (typeof given === 'string') args.push(`--${s.flag}`, given)
-    }
-    const config = resolveConfig(args, process.env)
+    const config = resolveConfig(argsOf(opts), process.env)
     // Loaded here, not at the top: the client commands start faster without the server's modules.
     const { serve } = await import('../server.js')
     const server = await serve(config)
@@ -52,6 +46,23 @@ export function serveCommand(): Command {
     process.once('SIGTERM', shutdown)
   })
   return cmd
+}
+
+/** The flags commander parsed, back as arguments for resolveConfig (which applies env and defaults). */
+export function argsOf(opts: Record<string, string | boolean | undefined>): string[] {
+  const args: string[] = []
+  for (const s of SETTINGS) {
+    // commander reads a `--no-x` switch as `x: false`, and `--x` as `x: true`.
+    if (s.switchValue !== undefined) {
+      const negated = s.flag.startsWith('no-')
+      const given = opts[camel(s.flag.replace(/^no-/, ''))]
+      if (negated ? given === false : given === true) args.push(`--${s.flag}`)
+      continue
+    }
+    const given = opts[camel(s.flag)]
+    if (typeof given === 'string') args.push(`--${s.flag}`, given)
+  }
+  return args
 }
 
 function camel(flag: string): string {
