@@ -35,6 +35,13 @@ describe('slow readers', () => {
     const stalled = stalledClient(server, '/api/cron/logs/stream?lines=1')
     const slow = slowStreamReader(server, '/api/cron/logs/stream?lines=1')
     const seen = await watchServer(server, baseline, 10_000)
+    // On a loaded machine the flood may take longer to outrun the reader: watch on (bounded) until it has.
+    const told = () => slow.gaps.some((g) => g.before > 0 && g.after !== null)
+    for (let more = 0; more < 3 && !told(); more++) {
+      const later = await watchServer(server, baseline, 3000)
+      seen.peakMb = Math.max(seen.peakMb, later.peakMb)
+      seen.slowestHealthMs = Math.max(seen.slowestHealthMs, later.slowestHealthMs)
+    }
 
     // The flood outran the slow reader: it was told what it missed, and each count is exact.
     const gaps = slow.gaps.filter((g) => g.before > 0 && g.after !== null)
