@@ -191,7 +191,11 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       now,
       onStep: (index, step, at) => void publish({ current_run: { ...base, step: step.name, index: index + 1, step_started_at: at.toISOString() } }),
     }))
-      .then(async (record) => {
+      .then(async (finalRecord) => {
+        // The run started when its tick fired, as its `running` record says; its steps start once
+        // that record is written, which takes a while when fifty runs are due in the same second.
+        const finishedAt = Date.parse(finalRecord.finished_at ?? startedAt)
+        const record: RunRecord = { ...finalRecord, started_at: startedAt, duration_ms: finishedAt - Date.parse(startedAt) }
         // The record goes first: a status that sees no current run finds the result recorded.
         await options.runs.append(record).catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
         const { status, started_at, finished_at, duration_ms } = record
