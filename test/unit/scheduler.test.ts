@@ -187,7 +187,7 @@ describe('ticks', () => {
     await vi.advanceTimersByTimeAsync(11_000)
     const [run] = await t.finished()
     const running = t.runs.records.find((r) => r.id === run!.id && r.status === 'running')!
-    // The run began when its tick fired: the `running` record and the pushed current_run say so.
+    // The run began when its tick fired, as its `running` record says.
     expect(running.started_at).toBe(plus(10_000))
     expect(run).toMatchObject({ status: 'success', scheduled_at: plus(10_000), started_at: plus(10_000) })
     expect(run!.duration_ms).toBe(Date.parse(run!.finished_at!) - Date.parse(run!.started_at))
