@@ -24,6 +24,12 @@ export const MANY_ENDPOINTS = ['/api/pipelines', `/api/pipelines/${NAMES[0]}/sta
 const TARGETS = ['bare', 'node', 'bun'] as const
 type Target = (typeof TARGETS)[number]
 
+/** A list of 50 is a large answer: bare node:http answering as many bytes is its second reference. */
+export interface SizedReference {
+  bytes: number
+  result: LoadResult
+}
+
 export interface Memory {
   /** Peak VmRSS over the idle window, MB: server and daemon. */
   one: { server: number; daemon: number }
@@ -41,6 +47,8 @@ export interface Lateness {
 export interface ManyData {
   memory: Record<Runtime, Memory>
   http: Record<string, Record<Target, LoadResult>>
+  /** bare node:http answering as many bytes as GET /api/pipelines, in the same rounds. */
+  listSized: SizedReference
   lateness: Record<Runtime, Lateness>
   /** Load average before and after the ticks. */
   latenessLoad: [string, string]
@@ -52,7 +60,7 @@ export async function benchPipelines(p: Profile): Promise<{ rows: Row[]; data: M
   // Side by side on their own state dirs: one started pipeline, and fifty, on each runtime.
   const one = {} as Record<Runtime, TestServer>
   const many = {} as Record<Runtime, TestServer>
-  let http: ManyData['http']
+  let http: Pick<ManyData, 'http' | 'listSized'>
   try {
     for (const rt of RUNTIMES) {
       one[rt] = await startPcPipelines(rt, pipelinesNamed(NAMES.slice(0, 1)))
@@ -75,14 +83,15 @@ export async function benchPipelines(p: Profile): Promise<{ rows: Row[]; data: M
     const pair = (s: TestServer) => ({ server: peaks.get(s.pid)!, daemon: peaks.get(daemonPid(s))! })
     for (const rt of RUNTIMES) memory[rt] = { one: pair(one[rt]), many: pair(many[rt]) }
 
-    http = await loadEndpoints(p, { bare: bare.url, node: many.node.url, bun: many.bun.url })
+    const listBytes = Buffer.byteLength((await call(many.node.url, 'GET', MANY_ENDPOINTS[0])).text)
+    http = await loadEndpoints(p, { bare: bare.url, node: many.node.url, bun: many.bun.url }, listBytes)
   } finally {
     for (const s of [...Object.values(one), ...Object.values(many)]) await s.cleanup()
     await bare.close()
   }
 
   const lateness = await measureLateness(p.pipelines.ticks)
-  const data: ManyData = { memory, http, ...lateness }
+  const data: ManyData = { memory, ...http, ...lateness }
   return { rows: rowsOf(data), data }
 }
 
@@ -110,20 +119,31 @@ async function waitForFirstRuns(s: TestServer, count: number) {
   )
 }
 
-/** Interleaved rounds (bare, node, bun, then bun, node, bare) per endpoint, as section 1 does. */
-async function loadEndpoints(p: Profile, urls: Record<Target, string>): Promise<ManyData['http']> {
+/**
+ * Interleaved rounds per endpoint (bare, node, bun, then bun, node, bare, as section 1 does); the
+ * list also against bare node:http answering as many bytes, first and last in each round.
+ */
+async function loadEndpoints(p: Profile, base: Record<Target, string>, listBytes: number): Promise<Pick<ManyData, 'http' | 'listSized'>> {
   const { connections, seconds, rounds, warmupSeconds } = p.http
-  const out: ManyData['http'] = {}
+  const http: ManyData['http'] = {}
+  let listSized: SizedReference | null = null
   for (const path of MANY_ENDPOINTS) {
-    const perTarget: Record<Target, LoadResult[]> = { bare: [], node: [], bun: [] }
-    for (const t of TARGETS) await load(urls[t] + path, connections, warmupSeconds)
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? TARGETS : [...TARGETS].reverse()
-      for (const t of order) perTarget[t].push(await load(urls[t] + path, connections, seconds / rounds))
+    const urls: Record<string, string> = { bare: base.bare + path, node: base.node + path, bun: base.bun + path }
+    const targets: string[] = [...TARGETS]
+    if (path === MANY_ENDPOINTS[0]) {
+      urls.sized = `${base.bare}/bytes/${listBytes}`
+      targets.push('sized')
     }
-    out[path] = { bare: merge(perTarget.bare), node: merge(perTarget.node), bun: merge(perTarget.bun) }
+    const perTarget: Record<string, LoadResult[]> = Object.fromEntries(targets.map((t) => [t, []]))
+    for (const t of targets) await load(urls[t]!, connections, warmupSeconds)
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? targets : [...targets].reverse()
+      for (const t of order) perTarget[t]!.push(await load(urls[t]!, connections, seconds / rounds))
+    }
+    http[path] = { bare: merge(perTarget.bare!), node: merge(perTarget.node!), bun: merge(perTarget.bun!) }
+    if (perTarget.sized) listSized = { bytes: listBytes, result: merge(perTarget.sized) }
   }
-  return out
+  return { http, listSized: listSized! }
 }
 
 /**
@@ -196,8 +216,10 @@ function rowsOf(d: ManyData): Row[] {
   const share: Record<string, number> = { '/api/pipelines': 0.3 }
   for (const path of MANY_ENDPOINTS) {
     const { bare, node, bun } = d.http[path]!
-    const broken = bare.bad + node.bad + bun.bad
-    rows.push({ section: '7', measure: `${path} req/s (${MANY} pipelines)`, node: fmt(node.rps, 0), bun: fmt(bun.rps, 0), ref: `${fmt(bare.rps, 0)} bare` })
+    const broken = bare.bad + node.bad + bun.bad + (path === MANY_ENDPOINTS[0] ? d.listSized.result.bad : 0)
+    const sized = path === MANY_ENDPOINTS[0] ? d.listSized : null
+    const sizedRef = sized ? `; ${fmt(sized.result.rps, 0)} bare, ${fmt(sized.bytes / 1024, 1)} KiB` : ''
+    rows.push({ section: '7', measure: `${path} req/s (${MANY} pipelines)`, node: fmt(node.rps, 0), bun: fmt(bun.rps, 0), ref: `${fmt(bare.rps, 0)} bare${sizedRef}` })
     rows.push({ section: '7', measure: `  p50 / p99 ms`, node: `${node.p50} / ${node.p99}`, bun: `${bun.p50} / ${bun.p99}`, ref: `${bare.p50} / ${bare.p99} bare` })
     const target = share[path]
     const bad = broken ? `${broken} bad answers` : ''
@@ -209,6 +231,7 @@ function rowsOf(d: ManyData): Row[] {
       target: [target ? `node >= ${target * 100}%` : '', bad].filter(Boolean).join('; ') || undefined,
       met: target || broken ? (!target || node.rps / bare.rps >= target) && broken === 0 : undefined,
     })
+    if (sized) rows.push({ section: '7', measure: '  node/bare of the same size, bun/bare of the same size', node: `${fmt((100 * node.rps) / sized.result.rps, 0)}%`, bun: `${fmt((100 * bun.rps) / sized.result.rps, 0)}%` })
   }
   const all = (rt: Runtime) => d.lateness[rt].ticks.flat()
   const steps = (rt: Runtime) => d.lateness[rt].firstStep.flat()
