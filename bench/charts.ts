@@ -66,9 +66,11 @@ function pipelinesChart(d: ManyData): string {
     xLabel: 'tick k (every 2 s)',
     yLabel: 'started_at - scheduled_at, ms',
     series: (['node', 'bun'] as const).flatMap((rt) => [
-      { name: `${rt}: mean of the ${MANY}`, color: COLORS[rt], points: perTick(rt, mean) },
-      { name: `${rt}: last of the ${MANY}`, color: COLORS[rt], dashed: true, points: perTick(rt, (xs) => Math.max(...xs)) },
+      { name: `${rt}: mean`, color: COLORS[rt], points: perTick(rt, mean) },
+      { name: `${rt}: last of ${MANY}`, color: COLORS[rt], dashed: true, points: perTick(rt, (xs) => Math.max(...xs)) },
     ]),
+    // Room above the 100 ms line for its label and the legend.
+    yMax: 120,
     hLines: [
       { y: 20, label: 'target: mean <= 20 ms' },
       { y: 100, label: 'target: max <= 100 ms' },
