@@ -1,8 +1,9 @@
-/** The SVG charts for sections 1-3, from the results of a run. */
+/** The SVG charts for sections 1-3 and 7, from the results of a run. */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENDPOINTS, type HttpData } from './http.js'
 import { barChart, lineChart } from './lib/svg.js'
+import { MANY, type ManyData } from './pipelines.js'
 import type { ScheduleData } from './schedule.js'
 import type { TailData } from './tail.js'
 
@@ -15,6 +16,7 @@ export function writeCharts(dir: string, data: Record<string, unknown>): string[
   if (data['1']) write('http.svg', httpChart(data['1'] as HttpData))
   if (data['2']) write('tail.svg', tailChart(data['2'] as TailData))
   if (data['3']) write('schedule.svg', scheduleChart(data['3'] as ScheduleData))
+  if (data['7']) write('pipelines.svg', pipelinesChart(data['7'] as ManyData))
   return out
 }
 
@@ -53,5 +55,25 @@ function scheduleChart(d: ScheduleData): string {
     yLabel: 'lateness, ms',
     series: (['node', 'bun'] as const).map((rt) => ({ name: `${rt} daemon`, color: COLORS[rt], points: d[rt].map((t) => [t.k, t.latenessMs] as [number, number]) })),
     hLines: [{ y: 20, label: 'target: mean <= 20 ms' }],
+  })
+}
+
+function pipelinesChart(d: ManyData): string {
+  const perTick = (rt: 'node' | 'bun', f: (xs: number[]) => number) => d.lateness[rt].ticks.map((tick, k) => [k + 1, f(tick)] as [number, number])
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  return lineChart({
+    title: `Run start lateness, ${MANY} pipelines due at the same second (lower is better)`,
+    xLabel: 'tick k (every 2 s)',
+    yLabel: 'started_at - scheduled_at, ms',
+    series: (['node', 'bun'] as const).flatMap((rt) => [
+      { name: `${rt}: mean`, color: COLORS[rt], points: perTick(rt, mean) },
+      { name: `${rt}: last of ${MANY}`, color: COLORS[rt], dashed: true, points: perTick(rt, (xs) => Math.max(...xs)) },
+    ]),
+    // Room above the 100 ms line for its label and the legend.
+    yMax: 120,
+    hLines: [
+      { y: 20, label: 'target: mean <= 20 ms' },
+      { y: 100, label: 'target: max <= 100 ms' },
+    ],
   })
 }

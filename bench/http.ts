@@ -46,7 +46,7 @@ export async function benchHttp(p: Profile): Promise<{ rows: Row[]; data: HttpDa
 
 function rowsOf(data: HttpData): Row[] {
   const rows: Row[] = []
-  const nodeShare: Record<string, number> = { '/health': 0.6, '/api/cron/status': 0.4 }
+  const nodeShare: Record<string, number> = { '/health': 0.6, '/api/cron/status': 0.5 }
   for (const path of ENDPOINTS) {
     const { bare, node, bun } = data[path]!
     const broken = bare.bad + node.bad + bun.bad

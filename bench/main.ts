@@ -11,6 +11,7 @@ import { benchFootprint } from './footprint.js'
 import { benchHttp } from './http.js'
 import { describeMachine, loadAvg } from './lib/proc.js'
 import { cleanupEverything } from './lib/servers.js'
+import { benchPipelines } from './pipelines.js'
 import { PROFILES } from './profile.js'
 import { benchSchedule } from './schedule.js'
 import { benchStartStop } from './startstop.js'
@@ -24,6 +25,7 @@ const SECTIONS = [
   { id: '4', name: 'log capture', run: benchCapture },
   { id: '5', name: 'footprint', run: benchFootprint },
   { id: '6', name: 'start and stop latency', run: benchStartStop },
+  { id: '7', name: 'many pipelines in one daemon', run: benchPipelines },
 ]
 
 async function main(argv: string[]) {

@@ -7,6 +7,8 @@ export interface Profile {
   capture: { megabytes: number }
   footprint: { idleSeconds: number; loadSeconds: number }
   startStop: { iterations: number }
+  /** 7: how long the idle pipelines are sampled, and how many seconds of 50 runs due at once. */
+  pipelines: { idleSeconds: number; ticks: number }
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -18,6 +20,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     capture: { megabytes: 50 },
     footprint: { idleSeconds: 10, loadSeconds: 2 },
     startStop: { iterations: 3 },
+    pipelines: { idleSeconds: 5, ticks: 20 },
   },
   full: {
     name: 'full',
@@ -27,5 +30,6 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     capture: { megabytes: 200 },
     footprint: { idleSeconds: 60, loadSeconds: 5 },
     startStop: { iterations: 10 },
+    pipelines: { idleSeconds: 20, ticks: 60 },
   },
 }

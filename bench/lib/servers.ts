@@ -34,6 +34,14 @@ export async function startPc(runtime: Runtime, pipeline: unknown = NOOP_PIPELIN
   return tracked
 }
 
+/** A server of `runtime` with a folder of pipelines (`--pipelines`) and no `default` one. */
+export async function startPcPipelines(runtime: Runtime, pipelines: Record<string, unknown>): Promise<TestServer> {
+  const s = await startServer({ runtime, pipelines })
+  const tracked = { ...s, cleanup: () => (live.delete(tracked), s.cleanup()) }
+  live.add(tracked)
+  return tracked
+}
+
 export interface BareServer {
   url: string
   pid: number
@@ -66,6 +74,11 @@ export async function startDaemon(s: TestServer, body: Record<string, unknown>):
 
 export function daemonState(s: TestServer): { pid: number; started_at: string } {
   return JSON.parse(readFileSync(join(s.stateDir, 'state.json'), 'utf8'))
+}
+
+/** The pid of the one daemon of the state dir (STATE_DIR/daemon.json), which runs every pipeline. */
+export function daemonPid(s: TestServer): number {
+  return (JSON.parse(readFileSync(join(s.stateDir, 'daemon.json'), 'utf8')) as { pid: number }).pid
 }
 
 export async function stopDaemon(s: TestServer): Promise<void> {

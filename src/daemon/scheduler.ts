@@ -190,9 +190,9 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       graceMs: options.graceMs,
       now,
       onStep: (index, step, at) => void publish({ current_run: { ...base, step: step.name, index: index + 1, step_started_at: at.toISOString() } }),
-    }))
+    }).then((ran): RunRecord => ({ ...ran, started_at: startedAt, duration_ms: Date.parse(ran.finished_at ?? startedAt) - Date.parse(startedAt) })))
       .then(async (record) => {
-        // The record goes first: a status that sees no current run finds the result recorded.
+        // It started when its tick fired (as its `running` record says), not when its steps began. The record goes first: a status that sees no current run finds the result recorded.
         await options.runs.append(record).catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
         const { status, started_at, finished_at, duration_ms } = record
         current = null

@@ -2,9 +2,11 @@
  * Issue 4.1: cron schedules (with and without a time zone), the next run times in the status,
  * validation of the expression and the zone, and run_immediately for interval and cron.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import { call, fixture, ISO_MS, serverFor, startDaemon, status, waitForRuns, type Run, type Ctx, type TestServer } from './support.js'
+import { call, fixture, ISO_MS, linesOf, serverFor, startDaemon, status, waitFor, waitForRuns, type Run, type Ctx, type TestServer } from './support.js'
 
 const quick = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1', '0', 'hello') }] }
 
@@ -134,5 +136,42 @@ describe.concurrent('run_immediately', () => {
     const { t0, first } = await firstRun(ctx, { cron: '0 0 1 1 *', run_immediately: true })
     expect(first.scheduled_at).toBe(t0)
     expect(first.trigger).toBe('schedule')
+  })
+})
+
+describe('many pipelines due at once', () => {
+  const parsed = (line: string): Run[] => {
+    try {
+      return [JSON.parse(line) as Run]
+    } catch {
+      return []
+    }
+  }
+
+  it('records each run as started when its tick fired, in its running and its finished record alike - 20 pipelines due at the same second', async (ctx) => {
+    const names = Array.from({ length: 20 }, (_, i) => `p${String(i + 1).padStart(2, '0')}`)
+    const server = await serverFor(ctx, { pipelines: Object.fromEntries(names.map((name) => [name, { ...quick, name }])) })
+    for (const name of names) {
+      const res = await call(server.url, 'POST', `/api/pipelines/${name}/start`, { json: { cron: '* * * * * *' } })
+      expect(res.status, res.text).toBe(200)
+    }
+    // Two ticks with all twenty due, each pipeline's runs finished.
+    const from = Date.now()
+    // Every record of a run, its `running` one too; a line being appended as we read is left out.
+    const recordsOf = (name: string) => linesOf(readFileSync(join(server.stateDir, 'pipelines', name, 'runs.jsonl'), 'utf8')).flatMap((l) => parsed(l))
+    const ticked = (name: string) => recordsOf(name).filter((r) => r.status === 'success' && Date.parse(r.scheduled_at!) >= from)
+    await waitFor(() => names.every((name) => ticked(name).length >= 2), { timeoutMs: 20_000, intervalMs: 100, what: 'two finished ticks of every pipeline' })
+
+    for (const name of names) {
+      const records = recordsOf(name)
+      for (const run of ticked(name)) {
+        const running = records.find((r) => r.id === run.id && r.status === 'running')!
+        expect(running.started_at, `${name} ${run.id}`).toBe(run.started_at)
+        expect(Date.parse(run.started_at)).toBeGreaterThanOrEqual(Date.parse(run.scheduled_at!))
+        expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at))
+        // The step starts once the run is recorded: never before the run's own start.
+        expect(Date.parse(run.steps[0]!.started_at)).toBeGreaterThanOrEqual(Date.parse(run.started_at))
+      }
+    }
   })
 })

@@ -39,12 +39,18 @@ interface SetupOptions {
   anchor?: Date
   drainTimeoutMs?: number
   history?: RunRecord[]
+  /** Each append of the run history takes this long (a busy disk, or 50 runs recorded at once). */
+  appendMs?: number
 }
 
 function setup(o: SetupOptions = {}) {
   const table = createFakeProcessTable()
   const stateFile: JsonFile<PipelineStateFile> = createMemoryDisk().jsonFile('/state/state.json', pipelineStateFileSchema)
   const runs = createMemoryRunHistory(o.history ?? [])
+  if (o.appendMs) {
+    const append = runs.append
+    runs.append = (run) => new Promise((resolve) => setTimeout(resolve, o.appendMs)).then(() => append(run))
+  }
   const file = createMemoryLogFile()
   const log = createMemoryLogWriter(file)
   const runner = createFakeRunner(o.scripts ?? {}, { table })
@@ -173,6 +179,20 @@ describe('ticks', () => {
     expect(runs.map((r) => r.scheduled_at)).toEqual([plus(0), plus(10_000), plus(20_000), plus(30_000), plus(40_000)])
     expect(runs.map((r) => r.started_at)).toEqual(runs.map((r) => r.scheduled_at))
     expect((await t.current())!.next_run_at).toBe(plus(50_000))
+  })
+
+  it('keeps the time its tick fired as the finished run\'s started_at, and counts its duration from then - recording a run takes 200 ms', async () => {
+    const t = setup({ runImmediately: false, appendMs: 200, scripts: { extract: { exitAfterMs: 300 } } })
+    await t.s.start({ resumed: false })
+    await vi.advanceTimersByTimeAsync(11_000)
+    const [run] = await t.finished()
+    const running = t.runs.records.find((r) => r.id === run!.id && r.status === 'running')!
+    // The run began when its tick fired, as its `running` record says.
+    expect(running.started_at).toBe(plus(10_000))
+    expect(run).toMatchObject({ status: 'success', scheduled_at: plus(10_000), started_at: plus(10_000) })
+    expect(run!.duration_ms).toBe(Date.parse(run!.finished_at!) - Date.parse(run!.started_at))
+    // Its steps still start only once the run is recorded.
+    expect(run!.steps[0]!.started_at).toBe(plus(10_200))
   })
 
   it('records a tick that comes during a run as skipped with its reason, and logs it - 25 s run, 10 s interval', async () => {
