@@ -93,7 +93,7 @@ describe('the packed package', () => {
   it(`leaves one hono in the app, its own ${APP_HONO}, and one @hono/node-server`, () => {
     const honos = copiesOf('hono').map((p) => JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version)
     expect(honos).toEqual([APP_HONO])
-    expect(copiesOf('node-server')).toHaveLength(1)
+    expect(copiesOf('@hono/node-server')).toHaveLength(1)
   })
 
   it('runs the bin: npx pipeline-cron --help, then serve with start, status and stop through the CLI', { timeout: 90_000 }, async () => {
