@@ -114,11 +114,7 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
           dropped = 0
           torn = false
         }
-        writeAll(text)
-        if (approx >= maxBytes) {
-          approx = fstatSync(fd).size
-          if (approx >= maxBytes) rotate()
-        }
+        writeRotating(Buffer.from(text, 'utf8'))
       } catch {
         // A full disk must not kill the daemon mid-run; the loss is reported once writes work again.
         dropped += Buffer.byteLength(text)
@@ -136,8 +132,41 @@ export function createFileLogWriter(logFile: string, maxBytes: number, keep: num
     },
   }
 
-  function writeAll(text: string) {
-    const bytes = Buffer.from(text, 'utf8')
+  /**
+   * Writes whole lines, rotating first when they would carry the file past maxBytes: a batch of
+   * lines is split at a line end, so a rotated file is over the limit only when it holds a single
+   * line longer than the limit (rotating after the write let a 6.5 KB batch leave a 6.5 KB `.1`
+   * under a 2000-byte limit).
+   */
+  function writeRotating(bytes: Buffer) {
+    let rest = bytes
+    while (approx + rest.length > maxBytes) {
+      // approx only grows between stats; a clear may have emptied the file since.
+      if (approx > 0) approx = fstatSync(fd).size
+      if (approx + rest.length <= maxBytes) break
+      const room = maxBytes - approx
+      let cut = room > 0 ? rest.lastIndexOf(0x0a, room - 1) + 1 : 0
+      // An empty file takes at least one line, however long, so every turn writes something.
+      if (cut === 0 && approx === 0) cut = rest.indexOf(0x0a) + 1 || rest.length
+      if (cut > 0) {
+        writeAll(rest.subarray(0, cut))
+        rest = rest.subarray(cut)
+      }
+      if (rest.length === 0) break
+      rotate()
+      // A new file someone else already wrote to takes the rest; a failed rotation leaves approx 0.
+      if (approx > 0) break
+    }
+    if (rest.length) writeAll(rest)
+    // A line longer than the limit fills a file alone; the next write starts a new one.
+    if (approx >= maxBytes) {
+      approx = fstatSync(fd).size
+      if (approx >= maxBytes) rotate()
+    }
+  }
+
+  function writeAll(text: string | Buffer) {
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
     let off = 0
     try {
       while (off < bytes.length) off += writeSync(fd, bytes, off)

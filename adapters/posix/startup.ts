@@ -6,6 +6,7 @@ import { createApp } from '../../src/app.js'
 import type { Config } from '../../src/config.js'
 import { isLoopback } from '../../src/config.js'
 import type { PipelineDefinition } from '../../src/control/catalog.js'
+import { counted } from '../../src/plural.js'
 import type { LocalDeps } from './local-deps.js'
 
 export interface Prepared {
@@ -36,7 +37,7 @@ export async function prepareServer(config: Config, deps: LocalDeps): Promise<Pr
 function describePipelines(definitions: PipelineDefinition[]): string {
   if (definitions.length === 1) {
     const [only] = definitions
-    return `pipeline: ${only!.file}, ${only!.steps} steps`
+    return `pipeline: ${only!.file}, ${counted(only!.steps ?? 0, 'step')}`
   }
   return `${definitions.length} pipelines: ${definitions.map((d) => d.name).join(', ')}`
 }

@@ -1,9 +1,10 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { errorSchema } from '../schemas.js'
+import { VERSION } from '../version.js'
 import { genericErrorExamples, requestExamples, responseExamples } from './examples.js'
 
-/** The version of the HTTP API this document describes (not the package's version). */
-export const API_VERSION = '1.0.0'
+/** The document's version is the package's: the API changes only with a release of it. */
+export const API_VERSION = VERSION
 
 export const API_TITLE = 'pipeline-cron API'
 

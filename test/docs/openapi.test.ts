@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, describe, expect, it } from 'vitest'
+import pkg from '../../package.json' with { type: 'json' }
 import { isGuardedPath } from '../../src/docs/openapi.js'
 import { createMemorySystem } from '../fakes/system.js'
 
@@ -43,6 +44,11 @@ describe('GET /openapi.json', () => {
     expect(result.valid).toBe(true)
     expect(validator.version).toBe('3.1')
     expect(doc.info).toMatchObject({ title: 'pipeline-cron API', version: expect.any(String), description: expect.stringContaining('Bearer') })
+  })
+
+  it('carries the package.json version as info.version - the document changes with each release', async () => {
+    const doc = await fetchDocument()
+    expect(doc.info.version).toBe(pkg.version)
   })
 
   it('documents exactly the routes the app registers', async () => {

@@ -1,14 +1,14 @@
 /**
- * Issue 5.2: size-based rotation under a step that writes a lot (500 MB). The retained files stay within
- * max_bytes x (keep + 1) plus a write chunk per file, no line is torn, and the retained lines
+ * Issue 5.2: size-based rotation under a step that writes a lot (500 MB). Each retained file stays within
+ * max_bytes (so all of them within max_bytes x (keep + 1)), no line is torn, and the retained lines
  * are an exact, gap-free suffix of what the step printed (all of it when it fits).
  */
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createFileLogWriter } from '../../adapters/posix/log-writer.js'
+import { tempDir } from '../helpers/server.js'
 import { LOG_LINE, localFixture, serverFor, startDaemon, waitForLog, type TestServer } from './support.js'
-
-// A daemon append is one read of the step's stdout (<= 64 KiB) plus a timestamp per line.
-const CHUNK = 256 * 1024
 
 const writer = (bytes: number) => ({ name: 'writer', steps: [{ name: 'write', run: localFixture('write-bytes.mjs', String(bytes), '100') }] })
 
@@ -47,8 +47,72 @@ function expectConsecutive(numbers: number[]) {
   }
 }
 
+/** The lines of `path`, `.1` … `.keep` oldest first, with each file's size. */
+function filesOf(path: string, keep: number): { size: number; lines: string[] }[] {
+  return [...Array.from({ length: keep }, (_, i) => `${path}.${keep - i}`), path].flatMap((file) => {
+    try {
+      const text = readFileSync(file, 'utf8')
+      return [{ size: statSync(file).size, lines: text.split('\n').slice(0, -1) }]
+    } catch {
+      return []
+    }
+  })
+}
+
+describe('the log writer\'s size bound', () => {
+  const numbered = (from: number, count: number, width: number) =>
+    Array.from({ length: count }, (_, i) => `line ${from + i} `.padEnd(width, 'x')).join('\n') + '\n'
+
+  it('keeps every rotated file within --log-max-bytes 2000 when one write of 6474 bytes crosses it, each line whole and in order', (ctx) => {
+    const dir = tempDir('pc-rotate-')
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const log = join(dir, 'pipeline.log')
+    const writer = createFileLogWriter(log, 2000, 5)
+    writer.append(numbered(1, 5, 99)) // 500 bytes already in the file
+    const batch = numbered(6, 65, 99) + 'line 71 xx\n' // 6,500 + 11 bytes: one append, as a step's burst arrives
+    expect(Buffer.byteLength(batch)).toBeGreaterThan(6474)
+    writer.append(batch)
+    writer.close()
+
+    const files = filesOf(log, 5)
+    const sizes = files.map((f) => f.size)
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2000) // was 6,874: the whole write went in, then the file was rotated
+    expect(Math.min(...sizes.slice(0, -1))).toBeGreaterThan(1900) // rotated files are full to within a line
+    const lines = files.flatMap((f) => f.lines)
+    expect(lines.map((l) => Number(/^line (\d+) x*$/.exec(l)![1]))).toEqual(Array.from({ length: 71 }, (_, i) => i + 1))
+  })
+
+  it('puts a line longer than the limit alone in its file, and the lines after it in the next', (ctx) => {
+    const dir = tempDir('pc-rotate-')
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const log = join(dir, 'pipeline.log')
+    const writer = createFileLogWriter(log, 1024, 3)
+    writer.append(numbered(1, 2, 99) + numbered(3, 1, 3000) + numbered(4, 2, 99))
+    writer.close()
+
+    expect(filesOf(log, 3).map((f) => [f.size, f.lines.map((l) => l.slice(0, 6))])).toEqual([
+      [200, ['line 1', 'line 2']],
+      [3001, ['line 3']],
+      [200, ['line 4', 'line 5']],
+    ])
+  })
+
+  it('writes into a file a clear emptied, without rotating it early - the writer\'s count of bytes was stale', (ctx) => {
+    const dir = tempDir('pc-rotate-')
+    ctx.onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    const log = join(dir, 'pipeline.log')
+    const writer = createFileLogWriter(log, 2000, 3)
+    writer.append(numbered(1, 15, 99))
+    writeFileSync(log, '') // a clear truncates in place
+    writer.append(numbered(16, 10, 99))
+    writer.close()
+
+    expect(filesOf(log, 3).map((f) => f.lines.length)).toEqual([10])
+  })
+})
+
 describe('log rotation', () => {
-  it('keeps log + .1 + .2 within max_bytes x 3 (+ a chunk each), with no torn line and a gap-free tail - 500 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 120_000 }, async (ctx) => {
+  it('keeps log + .1 + .2 within max_bytes x 3, each file within max_bytes, with no torn line and a gap-free tail - 500 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 120_000 }, async (ctx) => {
     const max = 5_000_000
     const server = await serverFor(ctx, { pipeline: writer(500_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] })
     await startDaemon(server, { interval_seconds: 3600 })
@@ -57,13 +121,13 @@ describe('log rotation', () => {
     const files = retained(server, 2)
     expect(files.map((f) => f.file)).toEqual([`${server.logFile}.2`, `${server.logFile}.1`, server.logFile])
     const total = files.reduce((n, f) => n + f.size, 0)
-    expect(total).toBeLessThanOrEqual(max * 3 + 2 * CHUNK)
-    // A file is rotated once it reaches max_bytes: the rotated ones are at least that, by under a chunk.
+    expect(total).toBeLessThanOrEqual(max * 3)
+    // A file is rotated before a write would carry it past max_bytes: the rotated ones are full to within a line.
     for (const f of files.slice(0, 2)) {
-      expect(f.size).toBeGreaterThanOrEqual(max)
-      expect(f.size).toBeLessThan(max + CHUNK)
+      expect(f.size).toBeLessThanOrEqual(max)
+      expect(f.size).toBeGreaterThan(max - 200)
     }
-    expect(files[2]!.size).toBeLessThan(max)
+    expect(files[2]!.size).toBeLessThanOrEqual(max)
 
     const numbers = checkLines(files)
     expectConsecutive(numbers)
