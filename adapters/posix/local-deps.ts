@@ -110,7 +110,10 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
     }
   }
 
-  const catalog = createCatalog({ source: folder, open, defaultName: config.defaultPipeline })
+  // Every push from the daemon may change a pipeline's state: the list is answered again after one.
+  let changes = 0
+  link.onChange(() => void changes++)
+  const catalog = createCatalog({ source: folder, open, defaultName: config.defaultPipeline, changes: () => changes })
 
   return {
     pipelines: catalog,

@@ -43,7 +43,15 @@ export interface CatalogOptions {
   open: (definition: PipelineDefinition) => PipelineHandle
   /** The name asked for (`--default-pipeline`); otherwise `default` when it exists, else the only pipeline. */
   defaultName: string | null
+  /**
+   * A counter that moves whenever a pipeline's state may have changed (the daemon pushed). While it
+   * and the definitions stay the same, the list is answered from the last one, for at most a second.
+   */
+  changes?: () => number
 }
+
+// The longest a listing is reused when nothing said it changed (a cleanup the API did itself, say).
+const LIST_REUSE_MS = 1000
 
 /** The name `/api/cron/…` serves: the one asked for, else `default` when it exists, else the only pipeline. */
 export function chooseDefault(asked: string | null, definitions: PipelineDefinition[]): string | null {
@@ -54,6 +62,7 @@ export function chooseDefault(asked: string | null, definitions: PipelineDefinit
 
 export function createCatalog(options: CatalogOptions): PipelineCatalog {
   const handles = new Map<string, PipelineHandle>()
+  let listed: { key: string; at: number; rows: PipelineSummary[] } | null = null
   const handleOf = (definition: PipelineDefinition) => {
     let handle = handles.get(definition.name)
     if (!handle) handles.set(definition.name, (handle = options.open(definition)))
@@ -70,15 +79,23 @@ export function createCatalog(options: CatalogOptions): PipelineCatalog {
     },
     async list() {
       const definitions = await options.source.list()
-      // A pipeline whose file was removed while it runs stays listed until it is stopped.
-      const names = new Set(definitions.map((d) => d.name))
-      const gone = [...handles.values()].filter((h) => !names.has(h.name))
-      const rows = await Promise.all([
-        ...definitions.map(async (definition) => summary(handleOf(definition), definition.steps, definition.error)),
-        ...gone.map(async (handle) => summary(handle, null, 'the pipeline file was removed')),
-      ])
-      return rows.filter((row): row is PipelineSummary => row !== null).sort((a, b) => a.name.localeCompare(b.name))
+      const key = options.changes ? `${options.changes()}|${JSON.stringify(definitions)}` : null
+      if (key !== null && listed?.key === key && Date.now() - listed.at < LIST_REUSE_MS) return listed.rows
+      const rows = await summaries(definitions)
+      if (key !== null) listed = { key, at: Date.now(), rows }
+      return rows
     },
+  }
+
+  async function summaries(definitions: PipelineDefinition[]): Promise<PipelineSummary[]> {
+    // A pipeline whose file was removed while it runs stays listed until it is stopped.
+    const names = new Set(definitions.map((d) => d.name))
+    const gone = [...handles.values()].filter((h) => !names.has(h.name))
+    const rows = await Promise.all([
+      ...definitions.map(async (definition) => summary(handleOf(definition), definition.steps, definition.error)),
+      ...gone.map(async (handle) => summary(handle, null, 'the pipeline file was removed')),
+    ])
+    return rows.filter((row): row is PipelineSummary => row !== null).sort((a, b) => a.name.localeCompare(b.name))
   }
 }
 
