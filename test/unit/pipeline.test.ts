@@ -28,6 +28,16 @@ describe('parsePipeline: valid files', () => {
     expect(parse(spec)).toEqual(spec)
   })
 
+  it('keeps the operator fields - retries, retry delay, run deadline, webhooks', () => {
+    const file = {
+      name: 'ops',
+      timeout_seconds: 3600,
+      steps: [ok({ retries: 3, retry_delay_seconds: 2.5 })],
+      notify: [{ url: 'https://hooks.example.com/p', on: ['failure', 'recovery'], secret_env: 'HOOK_SECRET' }],
+    }
+    expect(parse(file)).toEqual(file)
+  })
+
   it('names the pipeline "pipeline" - no name given', () => {
     expect(parse({ steps: [ok()] }).name).toBe('pipeline')
   })
@@ -62,6 +72,16 @@ describe('parsePipeline: invalid files', () => {
     ['continue_on_error as a string', { steps: [ok({ continue_on_error: 'yes' })] }, 'pipeline.json: steps[0].continue_on_error: expected true or false'],
     ['an empty cwd', { steps: [ok({ cwd: '' })] }, 'pipeline.json: steps[0].cwd: must not be empty'],
     ['a name that is not a string', { name: 5, steps: [ok()] }, 'pipeline.json: name: expected a string'],
+    ['retries over 10', { steps: [ok({ retries: 11 })] }, 'pipeline.json: steps[0].retries: expected an integer from 0 to 10'],
+    ['fractional retries', { steps: [ok({ retries: 1.5 })] }, 'pipeline.json: steps[0].retries: expected an integer from 0 to 10'],
+    ['a zero retry delay', { steps: [ok({ retry_delay_seconds: 0 })] }, 'pipeline.json: steps[0].retry_delay_seconds: must be > 0'],
+    ['a retry delay over 300 s', { steps: [ok({ retry_delay_seconds: 301 })] }, 'pipeline.json: steps[0].retry_delay_seconds: must be at most 300'],
+    ['a negative run deadline', { timeout_seconds: -1, steps: [ok()] }, 'pipeline.json: timeout_seconds: must be > 0'],
+    ['a webhook URL that is not http(s)', { steps: [ok()], notify: [{ url: 'ftp://x/y', on: ['failure'] }] }, 'pipeline.json: notify[0].url: expected an http:// or https:// URL'],
+    ['an unknown webhook event', { steps: [ok()], notify: [{ url: 'https://h/x', on: ['done'] }] }, 'pipeline.json: notify[0].on[0]: expected "failure", "success", "recovery" or "skipped"'],
+    ['a webhook with no event', { steps: [ok()], notify: [{ url: 'https://h/x', on: [] }] }, 'pipeline.json: notify[0].on: must name at least one event'],
+    ['a secret_env that is not a variable name', { steps: [ok()], notify: [{ url: 'https://h/x', on: ['failure'], secret_env: 'my secret' }] }, 'pipeline.json: notify[0].secret_env: expected the name of an environment variable'],
+    ['an unknown webhook key', { steps: [ok()], notify: [{ url: 'https://h/x', on: ['failure'], secret: 'plain' }] }, 'pipeline.json: notify[0]: unknown key "secret"'],
   ])('names the path and the rule - %s', (_name, value, message) => {
     expect(problem(value)).toBe(message)
   })
