@@ -177,6 +177,12 @@ function formatDelay(seconds: number): string {
   return Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`
 }
 
+/** The folder a pipeline file is in: its steps' `cwd`s are relative to it. */
+export function folderOf(file: string): string {
+  const slash = file.lastIndexOf('/')
+  return slash <= 0 ? '/' : file.slice(0, slash)
+}
+
 /** Joins a step's `cwd` onto the pipeline folder (absolute `cwd`s are kept as they are). */
 export function resolveCwd(base: string, cwd: string | undefined): string {
   if (!cwd) return base

@@ -7,7 +7,7 @@ import { formatLine } from '../log-line.js'
 import type { Pipeline } from '../pipeline.js'
 import type { JsonFile, LogWriter, ProcessControl, ProcessRunner, RunHistory, RunRecord, StopMode } from '../ports.js'
 import { counted } from '../plural.js'
-import { daemonVariables, runPipeline } from '../run-pipeline.js'
+import { daemonVariables, folderOf, runPipeline } from '../run-pipeline.js'
 import { createTicker, describeSchedule } from '../schedule.js'
 import type { DesiredState, PipelineLive, PipelineStateFile, Refusal } from './protocol.js'
 import { newRunId } from './run-id.js'
@@ -46,7 +46,8 @@ export interface PipelineScheduler {
    * dead daemon left, now recorded as such; their `failure` webhooks go out.
    */
   start(opts: { resumed: boolean; abandoned?: RunRecord[] }): Promise<void>
-  runNow(): RunNowOutcome
+  /** Resolves once the run is recorded and shown in the state (or with why it was refused). */
+  runNow(): Promise<RunNowOutcome>
   pause(): Refused | null
   resume(): Refused | null
   /** `cancel` ends the current run, `drain` lets it finish; then the tree is swept. */
@@ -164,7 +165,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
     finished(record)
   }
 
-  function begin(trigger: RunRecord['trigger'], scheduledAt: Date | null): string {
+  function begin(trigger: RunRecord['trigger'], scheduledAt: Date | null): { id: string; recorded: Promise<unknown> } {
     const abort = new AbortController()
     const id = newRunId(now())
     const startedAt = now().toISOString()
@@ -181,7 +182,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       trigger,
       scheduledAt,
       pipeline,
-      pipelineDir: dirOf(desired.home.file),
+      pipelineDir: folderOf(desired.home.file),
       runner: options.runner,
       log: options.log,
       baseEnv: options.env,
@@ -205,7 +206,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         void publish({ current_run: null })
       })
     current = { id, abort, recorded, done }
-    return id
+    return current
   }
 
   async function shutdown(mode: StopMode, reason?: string): Promise<{ survivors: number[] }> {
@@ -264,10 +265,12 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       await current?.recorded
       arm(t0)
     },
-    runNow() {
+    async runNow() {
       if (stopping) return { ok: false, refusal: 'stopping', detail: 'Daemon is stopping' }
       if (current) return { ok: false, refusal: 'busy', detail: `A run is in progress (${current.id})` }
-      return { ok: true, runId: begin('manual', null) }
+      // Answered once the run is recorded and pushed: a status right after run-now shows it.
+      const run = begin('manual', null)
+      return run.recorded.then(() => ({ ok: true as const, runId: run.id }))
     },
     pause() {
       if (live.paused) return { refusal: 'paused', detail: 'The pipeline is already paused' }
@@ -290,10 +293,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
         }
         return stopping
       }
-      stopping = shutdown(mode, reason)
-      return stopping
+      return (stopping = shutdown(mode, reason))
     },
   }
 }
-
-const dirOf = (file: string) => (file.lastIndexOf('/') <= 0 ? '/' : file.slice(0, file.lastIndexOf('/')))

@@ -118,7 +118,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     if (request.op === 'run') {
       // The server has given up on this answer and told its caller no run started: keep it so.
       if (request.expires_at !== undefined && now().getTime() > request.expires_at) return refuse('expired', 'The request came too late; no run was started')
-      return runNowReply(request.id, scheduler.runNow())
+      return runNowReply(request.id, await scheduler.runNow())
     }
     if (request.op === 'pause' || request.op === 'resume') {
       const problem = request.op === 'pause' ? scheduler.pause() : scheduler.resume()

@@ -292,7 +292,7 @@ describe('pause and resume', () => {
     const t = setup({ runImmediately: false })
     await t.s.start({ resumed: false })
     t.s.pause()
-    const r = t.s.runNow()
+    const r = await t.s.runNow()
     await vi.advanceTimersByTimeAsync(0)
     expect(r.ok).toBe(true)
     expect(await t.finished()).toMatchObject([{ trigger: 'manual', status: 'success' }])
@@ -303,7 +303,7 @@ describe('run-now', () => {
   it('starts a manual run and answers its id - idle', async () => {
     const t = setup({ runImmediately: false })
     await t.s.start({ resumed: false })
-    const r = t.s.runNow()
+    const r = await t.s.runNow()
     expect(r).toEqual({ ok: true, runId: expect.stringMatching(/^20251226T103045Z-[0-9a-f]{4}$/) })
     await vi.advanceTimersByTimeAsync(0)
     expect(await t.finished()).toMatchObject([{ id: r.ok && r.runId, trigger: 'manual', status: 'success', scheduled_at: null }])
@@ -314,16 +314,16 @@ describe('run-now', () => {
     const t = setup({ scripts: { extract: { exitAfterMs: 5000 } } })
     await t.s.start({ resumed: false })
     const id = t.s.live().current_run!.id
-    expect(t.s.runNow()).toEqual({ ok: false, refusal: 'busy', detail: `A run is in progress (${id})` })
+    expect(await t.s.runNow()).toEqual({ ok: false, refusal: 'busy', detail: `A run is in progress (${id})` })
     await vi.advanceTimersByTimeAsync(5000)
-    expect(t.s.runNow().ok).toBe(true)
+    expect((await t.s.runNow()).ok).toBe(true)
   })
 
   it('refuses with stopping - a drain in progress', async () => {
     const t = setup({ scripts: { extract: { exitAfterMs: 5000 } } })
     await t.s.start({ resumed: false })
     const stopping = t.s.stop('drain')
-    expect(t.s.runNow()).toEqual({ ok: false, refusal: 'stopping', detail: 'Daemon is stopping' })
+    expect(await t.s.runNow()).toEqual({ ok: false, refusal: 'stopping', detail: 'Daemon is stopping' })
     await vi.advanceTimersByTimeAsync(5000)
     await stopping
     scheduler = null
