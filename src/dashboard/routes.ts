@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { basePath } from 'hono/route'
 import type { AppSettings } from '../app-deps.js'
 import { ApiError } from '../errors.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 import { DASHBOARD_ASSETS, assetUrl, isDashboardAssetName } from './assets.js'
 import { renderDashboard } from './page.js'
 
@@ -12,7 +12,7 @@ export const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-const page = createRoute({
+const page = defineRoute({
   method: 'get',
   path: '/',
   tags: ['dashboard'],
@@ -24,7 +24,7 @@ const page = createRoute({
   },
 })
 
-const asset = createRoute({
+const asset = defineRoute({
   method: 'get',
   path: '/assets/{name}',
   tags: ['dashboard'],
@@ -38,9 +38,8 @@ const asset = createRoute({
   responses: {
     200: { description: 'The file', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() }, 'image/svg+xml': { schema: z.string() } } },
     304: { description: 'Not modified (the `If-None-Match` ETag is current)' },
-    ...errorResponses(404),
   },
-})
+}, { errors: [404] })
 
 /**
  * `GET /` (the dashboard) and `GET /assets/{name}`. All URLs in the page are relative, so it

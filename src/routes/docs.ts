@@ -1,16 +1,16 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { AppSettings } from '../app-deps.js'
 import { DOCS_ASSET_TYPES, isDocsAssetName, rewriteDocsAsset } from '../docs/assets.js'
 import type { DocsAssetName } from '../docs/assets.js'
-import { API_TITLE, buildOpenApiDocument, withServer } from '../docs/openapi.js'
+import { API_TITLE, buildOpenApiDocument } from '../docs/openapi.js'
 import type { OpenApiSource } from '../docs/openapi.js'
 import { redocPage, swaggerPage } from '../docs/pages.js'
 import { ApiError } from '../errors.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } })
 
-const openapi = createRoute({
+const openapi = defineRoute({
   method: 'get',
   path: '/openapi.json',
   tags: ['docs'],
@@ -18,27 +18,26 @@ const openapi = createRoute({
   description: '`servers` holds the path the app is mounted under, so the document is right behind a prefix too.',
   responses: {
     200: { description: 'The document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
-    ...errorResponses(500),
   },
 })
 
-const swagger = createRoute({
+const swagger = defineRoute({
   method: 'get',
   path: '/docs',
   tags: ['docs'],
   summary: 'Swagger UI',
-  responses: { 200: html('The Swagger UI page; its assets come from this server'), ...errorResponses(500) },
+  responses: { 200: html('The Swagger UI page; its assets come from this server') },
 })
 
-const redoc = createRoute({
+const redoc = defineRoute({
   method: 'get',
   path: '/redoc',
   tags: ['docs'],
   summary: 'ReDoc',
-  responses: { 200: html('The ReDoc page; its assets come from this server'), ...errorResponses(500) },
+  responses: { 200: html('The ReDoc page; its assets come from this server') },
 })
 
-const asset = createRoute({
+const asset = defineRoute({
   method: 'get',
   path: '/docs/assets/{name}',
   tags: ['docs'],
@@ -50,26 +49,25 @@ const asset = createRoute({
   },
   responses: {
     200: { description: 'The file', content: Object.fromEntries(uniqueTypes().map((t) => [t, { schema: z.string() }])) },
-    ...errorResponses(404, 500),
   },
-})
+}, { errors: [404] })
 
-const favicon = createRoute({
+const favicon = defineRoute({
   method: 'get',
   path: '/favicon.ico',
   tags: ['docs'],
   summary: 'The favicon',
-  responses: { 200: { description: 'A PNG icon', content: { 'image/png': { schema: z.string() } } }, ...errorResponses(404, 500) },
-})
+  responses: { 200: { description: 'A PNG icon', content: { 'image/png': { schema: z.string() } } } },
+}, { errors: [404] })
 
 /**
  * `/openapi.json`, `/docs` (Swagger UI), `/redoc`, their assets and a favicon. All public (they
  * carry no pipeline data) and served by the app itself: the pages make no request to another host.
- * `source` is the whole app, so the document covers every route registered with `createRoute`.
+ * `source` is the whole app, so the document covers every route defined with `defineRoute`.
  */
 export function docsRoutes(o: AppSettings, source: OpenApiSource) {
-  // Built on first use: by then every route of the app is registered.
-  let document: ReturnType<typeof buildOpenApiDocument> | null = null
+  // Built on first use (by then every route of the app is registered), once per mount prefix.
+  const documents = new Map<string, ReturnType<typeof buildOpenApiDocument>>()
   const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array | string; type: string } | null>>()
 
   const loadAsset = (name: DocsAssetName) => {
@@ -90,9 +88,10 @@ export function docsRoutes(o: AppSettings, source: OpenApiSource) {
 
   return routeGroup()
     .openapi(openapi, (c) => {
-      document ??= buildOpenApiDocument(source)
       const prefix = c.req.path.replace(/\/+$/, '').slice(0, -'/openapi.json'.length)
-      return c.json(withServer(document, prefix), 200)
+      let document = documents.get(prefix)
+      if (!document) documents.set(prefix, (document = buildOpenApiDocument(source, prefix)))
+      return c.json(document, 200)
     })
     .openapi(swagger, () => page(swaggerPage(API_TITLE)) as never)
     .openapi(redoc, () => page(redocPage(API_TITLE)) as never)
