@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { etag } from 'hono/etag'
 import type { AppSettings } from '../app-deps.js'
 import { DOCS_ASSET_TYPES, isDocsAssetName, rewriteDocsAsset } from '../docs/assets.js'
 import type { DocsAssetName } from '../docs/assets.js'
@@ -68,7 +70,7 @@ const favicon = defineRoute({
 export function docsRoutes(o: AppSettings, source: OpenApiSource) {
   // Built on first use (by then every route of the app is registered), once per mount prefix.
   const documents = new Map<string, ReturnType<typeof buildOpenApiDocument>>()
-  const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array | string; type: string } | null>>()
+  const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array<ArrayBuffer> | string; type: string } | null>>()
 
   const loadAsset = (name: DocsAssetName) => {
     let hit = assets.get(name)
@@ -84,26 +86,30 @@ export function docsRoutes(o: AppSettings, source: OpenApiSource) {
     if (!found) throw new ApiError(404, `Not found: ${path} (the docs assets are not available on this server)`)
     return found
   }
-  const page = (body: string) => new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' } })
+  const page = (c: Context, body: string) => c.body(body, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })
+  const file = (c: Context, found: { body: Uint8Array<ArrayBuffer> | string; type: string }) =>
+    c.body(found.body, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' })
 
-  return routeGroup()
+  const group = routeGroup()
+  // The files change only with the package: hono's etag tags them by content and answers 304.
+  group.use('/docs/assets/*', etag())
+  group.use('/favicon.ico', etag())
+  return group
     .openapi(openapi, (c) => {
       const prefix = c.req.path.replace(/\/+$/, '').slice(0, -'/openapi.json'.length)
       let document = documents.get(prefix)
       if (!document) documents.set(prefix, (document = buildOpenApiDocument(source, prefix)))
       return c.json(document, 200)
     })
-    .openapi(swagger, () => page(swaggerPage(API_TITLE)) as never)
-    .openapi(redoc, () => page(redocPage(API_TITLE)) as never)
+    .openapi(swagger, (c) => page(c, swaggerPage(API_TITLE)))
+    .openapi(redoc, (c) => page(c, redocPage(API_TITLE)))
     .openapi(asset, async (c) => {
       const { name } = c.req.valid('param')
       if (!isDocsAssetName(name)) throw new ApiError(404, `Not found: no docs asset named "${name}"`)
-      const found = await serveAsset(name, c.req.path)
-      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+      return file(c, await serveAsset(name, c.req.path))
     })
     .openapi(favicon, async (c) => {
-      const found = await serveAsset('favicon-32x32.png', c.req.path)
-      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+      return file(c, await serveAsset('favicon-32x32.png', c.req.path))
     })
 }
 
@@ -111,7 +117,8 @@ async function readAsset(o: AppSettings, name: DocsAssetName) {
   const body = await o.docsAssets?.get(name)
   if (body == null) return null
   const type = DOCS_ASSET_TYPES[name]
-  if (type.startsWith('image/')) return { body, type }
+  // A copy the answer may own (the port may hand out a view of a larger buffer).
+  if (type.startsWith('image/')) return { body: typeof body === 'string' ? body : new Uint8Array(body), type }
   const text = typeof body === 'string' ? body : new TextDecoder().decode(body)
   return { body: rewriteDocsAsset(name, text), type }
 }
