@@ -36,20 +36,20 @@ export interface AttemptResult {
   byDeadline?: boolean
 }
 
-export async function runAttempt(step: PipelineStep, o: AttemptOptions): Promise<AttemptResult> {
+export async function runAttempt(step: PipelineStep, options: AttemptOptions): Promise<AttemptResult> {
   const argv = typeof step.run === 'string' ? ['/bin/sh', '-c', step.run] : step.run
   const out = new LineSplitter()
   const err = new LineSplitter()
   // One write per chunk: a step printing 50k lines/s costs one timestamp and one write per read.
   const write = (lines: string[], mark: string) => {
     if (lines.length === 0) return
-    const ts = `[${logTimestamp(o.now())}] ${mark}`
-    o.log.append(`${ts}${lines.join(`\n${ts}`)}\n`)
+    const ts = `[${logTimestamp(options.now())}] ${mark}`
+    options.log.append(`${ts}${lines.join(`\n${ts}`)}\n`)
   }
 
   let proc: SpawnedProcess
   try {
-    proc = o.runner.spawn({ argv, cwd: o.cwd, env: o.env }, (text, stream) => {
+    proc = options.runner.spawn({ argv, cwd: options.cwd, env: options.env }, (text, stream) => {
       if (stream === 'stdout') write(out.push(text), STDOUT_MARK)
       else write(err.push(text), STDERR_MARK)
     })
@@ -65,17 +65,17 @@ export async function runAttempt(step: PipelineStep, o: AttemptOptions): Promise
     proc.killGroup('SIGTERM')
     timers.push(setTimeout(() => proc.killGroup('SIGKILL'), killAfterMs))
   }
-  const onCancel = () => end('cancelled', o.graceMs)
+  const onCancel = () => end('cancelled', options.graceMs)
   const onDeadline = () => end('deadline', TIMEOUT_KILL_DELAY_MS)
-  o.cancel.addEventListener('abort', onCancel, { once: true })
-  o.deadline.addEventListener('abort', onDeadline, { once: true })
-  if (o.cancel.aborted) onCancel()
-  else if (o.deadline.aborted) onDeadline()
+  options.cancel.addEventListener('abort', onCancel, { once: true })
+  options.deadline.addEventListener('abort', onDeadline, { once: true })
+  if (options.cancel.aborted) onCancel()
+  else if (options.deadline.aborted) onDeadline()
   if (step.timeout_seconds !== undefined) timers.push(setTimeout(() => end('timeout', TIMEOUT_KILL_DELAY_MS), step.timeout_seconds * 1000))
 
   const result = await proc.exited
-  o.cancel.removeEventListener('abort', onCancel)
-  o.deadline.removeEventListener('abort', onDeadline)
+  options.cancel.removeEventListener('abort', onCancel)
+  options.deadline.removeEventListener('abort', onDeadline)
   for (const t of timers) clearTimeout(t)
   write(out.flush(), STDOUT_MARK)
   write(err.flush(), STDERR_MARK)

@@ -60,11 +60,11 @@ const asset = defineRoute({
  * `GET /` (the dashboard) and `GET /assets/{name}`. All URLs in the page are relative, so it
  * works under any mount prefix: `/prefix` redirects to `/prefix/`, which serves the page.
  */
-export function dashboardRoutes(o: Pick<AppSettings, 'minIntervalSeconds'>) {
+export function dashboardRoutes(settings: Pick<AppSettings, 'minIntervalSeconds'>) {
   let html: string | null = null
   const servePage = (c: Context) => {
     html ??= renderDashboard({
-      minIntervalSeconds: o.minIntervalSeconds ?? 10,
+      minIntervalSeconds: settings.minIntervalSeconds ?? 10,
       assets: { js: assetUrl('dashboard.js'), css: assetUrl('dashboard.css'), icon: assetUrl('dashboard-icon.svg') },
     })
     return c.body(html, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })

@@ -67,7 +67,7 @@ const favicon = defineRoute({
  * carry no pipeline data) and served by the app itself: the pages make no request to another host.
  * `source` is the whole app, so the document covers every route defined with `defineRoute`.
  */
-export function docsRoutes(o: AppSettings, source: OpenApiSource) {
+export function docsRoutes(settings: AppSettings, source: OpenApiSource) {
   // Built on first use (by then every route of the app is registered), once per mount prefix.
   const documents = new Map<string, ReturnType<typeof buildOpenApiDocument>>()
   const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array<ArrayBuffer> | string; type: string } | null>>()
@@ -75,7 +75,7 @@ export function docsRoutes(o: AppSettings, source: OpenApiSource) {
   const loadAsset = (name: DocsAssetName) => {
     let hit = assets.get(name)
     if (!hit) {
-      hit = readAsset(o, name)
+      hit = readAsset(settings, name)
       hit.catch(() => assets.delete(name))
       assets.set(name, hit)
     }
@@ -113,8 +113,8 @@ export function docsRoutes(o: AppSettings, source: OpenApiSource) {
     })
 }
 
-async function readAsset(o: AppSettings, name: DocsAssetName) {
-  const body = await o.docsAssets?.get(name)
+async function readAsset(settings: AppSettings, name: DocsAssetName) {
+  const body = await settings.docsAssets?.get(name)
   if (body == null) return null
   const type = DOCS_ASSET_TYPES[name]
   // A copy the answer may own (the port may hand out a view of a larger buffer).

@@ -86,18 +86,18 @@ export function logRoutes<P extends string>(
       const { lines } = c.req.valid('query')
       // Streamed as the client reads, so a big log never sits in memory per request.
       const chunks = lines !== undefined ? pipeline.logs.readLast(lines) : pipeline.logs.readAll()
-      return (await largeAnswer(c, chunks, logsJson(), answers)) as never
+      return (await largeAnswer(c, chunks, logsJson(), answers))
     })
     .openapi(tail, async (c) => {
       const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
-      return (await largeAnswer(c, pipeline.logs.readLast(lines ?? 50), plainText(), answers)) as never
+      return (await largeAnswer(c, pipeline.logs.readLast(lines ?? 50), plainText(), answers))
     })
     .openapi(stream, async (c) => {
       const { lines } = c.req.valid('query')
       const pipeline = await scope.resolve(c)
       // The runtimes drop a HEAD answer's body unread: a stream started for it would never end.
-      if (c.req.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }) as never
+      if (c.req.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
       const release = streams.tryTake()
       if (!release) throw new ApiError(503, `Too many live log streams (${streams.max}); try again in a moment`, { 'Retry-After': '1' })
       const abort = new AbortController()
@@ -148,7 +148,7 @@ export function logRoutes<P extends string>(
           await events.return?.()
           release()
         }
-      }) as never
+      })
     })
     .openapi(clear, async (c) => {
       const pipeline = await scope.resolve(c)

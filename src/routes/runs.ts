@@ -68,7 +68,7 @@ export function runRoutes<P extends string>(scope: PipelineScope<P>, answers: Sl
         const known = await pipeline.runs.get(id)
         throw new ApiError(404, known ? `The log lines of run ${id} are no longer in the retained log files` : `Run not found: ${id}`)
       }
-      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers)) as never
+      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers))
     })
 }
 

@@ -1,7 +1,7 @@
 /** Small DOM helpers shared by the dashboard's modules. Every element they look up is server-rendered (page.tsx). */
 import { formatTime, statusLabel } from './format.js'
 
-export function $<T extends HTMLElement = HTMLElement>(id: string): T {
+export function $<T extends Element = HTMLElement>(id: string): T {
   const found = document.getElementById(id)
   if (!found) throw new Error(`the page has no #${id}`)
   return found as T
