@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, type TestContext } from 'vitest'
+import { parseSse } from '../../src/client/sse.js'
 import { isAlive, killAll, pidsWithEnv } from '../helpers/procs.js'
 import { call, FIXTURES, startServer, tempDir, type ServerOptions, type TestServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
@@ -149,42 +150,14 @@ export class SseClient {
   }
 
   private async pump(body: ReadableStream<Uint8Array>) {
-    const decoder = new TextDecoder()
-    let buf = ''
     try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buf.indexOf('\n\n')) !== -1) {
-          this.parseBlock(buf.slice(0, end))
-          buf = buf.slice(end + 2)
-        }
-      }
+      const onComment = (text: string) => void this.items.push({ kind: 'comment', text })
+      for await (const { event, data } of parseSse(body, { onComment })) this.items.push({ kind: 'message', event, data })
     } catch (err) {
       if (!this.abort.signal.aborted) this.error = err
     } finally {
       this.ended = true
     }
-  }
-
-  private parseBlock(block: string) {
-    let event = 'message'
-    const data: string[] = []
-    let sawField = false
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.items.push({ kind: 'comment', text: line.slice(1).trim() })
-        continue
-      }
-      sawField = true
-      const colon = line.indexOf(':')
-      const field = colon === -1 ? line : line.slice(0, colon)
-      let value = colon === -1 ? '' : line.slice(colon + 1)
-      if (value.startsWith(' ')) value = value.slice(1)
-      if (field === 'event') event = value
-      else if (field === 'data') data.push(value)
-    }
-    if (sawField) this.items.push({ kind: 'message', event, data: data.join('\n') })
   }
 
   /** The data of every plain message (one log line each). */
