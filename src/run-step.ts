@@ -4,7 +4,7 @@
  */
 import { LineSplitter, logTimestamp, STDERR_MARK, STDOUT_MARK } from './log-line.js'
 import type { PipelineStep } from './pipeline.js'
-import type { LogWriter, ProcessRunner, SpawnedProcess, StepRecord } from './ports.js'
+import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
 
 /** A timed-out step gets SIGTERM, then SIGKILL this much later. */
 export const TIMEOUT_KILL_DELAY_MS = 5000
@@ -96,4 +96,17 @@ export function describeStepOutcome(r: Pick<StepRecord, 'status' | 'exit_code' |
   if (r.status === 'not_run') return 'not run'
   if (r.error) return `failed: ${r.error}`
   return r.signal ? `failed: signal ${r.signal} ${took}` : `failed: exit ${r.exit_code} ${took}`
+}
+
+/**
+ * Why a run did not succeed, in the log's words: its reason (the step that stopped it, the
+ * deadline, a skip, a daemon that died), else its first step that did not succeed
+ * (`step load failed: exit 3 in 0.52s`). Empty for a run that succeeded or still runs.
+ * The CLI's run table and the dashboard's show this text.
+ */
+export function describeRunFailure(run: Pick<RunRecord, 'status' | 'reason' | 'steps'>): string {
+  if (run.status === 'success' || run.status === 'running') return ''
+  if (run.reason) return run.reason
+  const step = run.steps.find((s) => s.status !== 'success' && s.status !== 'not_run')
+  return step ? `step ${step.name} ${describeStepOutcome(step)}` : run.status
 }
