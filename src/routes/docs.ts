@@ -23,21 +23,12 @@ const openapi = defineRoute({
   },
 })
 
-const swagger = defineRoute({
-  method: 'get',
-  path: '/docs',
-  tags: ['docs'],
-  summary: 'Swagger UI',
-  responses: { 200: html('The Swagger UI page; its assets come from this server') },
-})
+/** A page that renders the document; its assets come from this server. */
+const pageRoute = <P extends string>(path: P, summary: string) =>
+  defineRoute({ method: 'get', path, tags: ['docs'], summary, responses: { 200: html(`The ${summary} page; its assets come from this server`) } })
 
-const redoc = defineRoute({
-  method: 'get',
-  path: '/redoc',
-  tags: ['docs'],
-  summary: 'ReDoc',
-  responses: { 200: html('The ReDoc page; its assets come from this server') },
-})
+const swagger = pageRoute('/docs', 'Swagger UI')
+const redoc = pageRoute('/redoc', 'ReDoc')
 
 const asset = defineRoute({
   method: 'get',

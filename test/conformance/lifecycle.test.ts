@@ -18,7 +18,7 @@ import {
   treeOf,
   waitFor,
   waitForLog,
-  waitForRuns,
+  waitForFinishedRuns,
   type TestServer,
 } from './support.js'
 
@@ -37,7 +37,7 @@ const twoSteps = (out = '3') => ({
 async function afterOneRun(out = '3'): Promise<TestServer> {
   const server = await serverForTest({ pipeline: twoSteps(out) })
   await startDaemon(server)
-  await waitForRuns(server, 1)
+  await waitForFinishedRuns(server, 1)
   await waitForLog(server, FINISHED)
   return server
 }
@@ -173,7 +173,7 @@ describe('lifecycle', () => {
   it('returns 200 with the seed message, then status not running with pid null and no process left - stop', async () => {
     const server = await serverForTest({ pipeline: twoSteps() })
     const { pid, instanceId } = await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
     // One daemon runs the pipeline; its steps carry the pipeline's marker, the daemon does not.
     expect(daemonPidsOf(server.stateDir)).toEqual([pid])
 

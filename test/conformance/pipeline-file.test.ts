@@ -14,7 +14,7 @@ import {
   quickPipeline,
   serverForTest,
   startDaemon,
-  waitForRuns,
+  waitForFinishedRuns,
   writePipeline,
 } from './support.js'
 import { rmSync, writeFileSync } from 'node:fs'
@@ -51,19 +51,19 @@ describe('pipeline file', () => {
   it('runs the edited pipeline after the next start, the old one until then - pipeline file edited', async () => {
     const server = await serverForTest({ pipeline: printing('before') })
     await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
 
     // The running daemon keeps the pipeline it started with.
     writePipeline(server, printing('after'))
     expect((await call(server.url, 'POST', '/api/cron/run')).status).toBe(200)
-    await waitForRuns(server, 2)
+    await waitForFinishedRuns(server, 2)
     let logs = (await call(server.url, 'GET', '/api/cron/logs')).body.logs as string
     expect(logs).toContain('before out 1')
     expect(logs).not.toContain('after out 1')
 
     expect((await call(server.url, 'POST', '/api/cron/stop')).status).toBe(200)
     await startDaemon(server)
-    await waitForRuns(server, 3)
+    await waitForFinishedRuns(server, 3)
     logs = (await call(server.url, 'GET', '/api/cron/logs')).body.logs as string
     expect(logs).toContain('after out 1')
   })

@@ -17,7 +17,7 @@ import {
   treeOf,
   waitFor,
   waitForFile,
-  waitForRuns,
+  waitForFinishedRuns,
 } from './support.js'
 
 describe('schedules', () => {
@@ -41,7 +41,7 @@ describe('schedules', () => {
     const server = await serverForTest({ pipeline: quickPipeline() })
     await startDaemon(server, { interval_seconds: 1, run_immediately: false })
     const t0 = Date.parse((await call(server.url, 'GET', '/api/cron/status')).body.started_at)
-    const runs = await waitForRuns(server, 3)
+    const runs = await waitForFinishedRuns(server, 3)
     const scheduled = runs
       .filter((r: any) => r.trigger === 'schedule' && r.status !== 'skipped')
       .map((r: any) => Date.parse(r.scheduled_at))

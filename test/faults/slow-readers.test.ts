@@ -6,7 +6,6 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { get, type IncomingMessage } from 'node:http'
-import { Readable } from 'node:stream'
 import { connect, type Socket } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { parseSse } from '../../src/client/sse.js'
@@ -187,16 +186,20 @@ function slowStreamReader(server: TestServer, path: string) {
   }
   let lastSeq = 0
   const read = async (res: IncomingMessage) => {
-    // Each chunk, then a 50 ms rest: slower than the flood, so the server must skip lines.
-    const slow = (Readable.toWeb(res) as ReadableStream<Uint8Array>).pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        async transform(chunk, out) {
-          out.enqueue(chunk)
-          await new Promise((rest) => setTimeout(rest, 50))
-        },
-      }),
-    )
-    for await (const message of parseSse(slow)) {
+    // The socket is paused 50 ms after each chunk, so the server's writes back up (a web stream
+    // over it would read ahead); the chunks are parsed as any client parses them.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        res.on('data', (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk))
+          res.pause()
+          setTimeout(() => res.resume(), 50)
+        })
+        res.on('end', () => controller.close())
+        res.on('error', (err) => controller.error(err))
+      },
+    })
+    for await (const message of parseSse(chunks)) {
       if (message.event === 'missed') {
         state.gaps.push({ missed: (JSON.parse(message.data) as { lines: number }).lines, before: lastSeq, after: null })
         continue

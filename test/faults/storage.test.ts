@@ -18,7 +18,7 @@ import {
   expectError,
   faultFixture,
   fixture,
-  killTreesOf,
+  killDaemonsOf,
   logText,
   readState,
   serverForTest,
@@ -97,7 +97,7 @@ async function serverWith(paths: { stateDir?: string; logFile?: string }, steps:
   const state = paths.stateDir ?? join(dir, 'state')
   const log = paths.logFile ?? join(dir, 'pipeline.log')
   const server = await serverForTest({ dir, pipeline: steps, args: ['--state-dir', state, '--log-file', log] })
-  onTestFinished(() => killTreesOf(state))
+  onTestFinished(() => killDaemonsOf(state))
   // The helpers (startDaemon, readState) look at stateDir and logFile.
   return Object.assign(server, { state, log, stateDir: state, logFile: log })
 }

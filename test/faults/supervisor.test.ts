@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from '../helpers/server.js'
-import { call, daemonPidsOf, fixture, isAlive, killTreesOf, serverForTest, treeOf, waitFor } from './support.js'
+import { call, daemonPidsOf, fixture, isAlive, killDaemonsOf, serverForTest, treeOf, waitFor } from './support.js'
 
 const napper = { name: 'napper', steps: [{ name: 'nap', run: fixture('sleep.mjs', '60') }] }
 const NAMES = ['a', 'b', 'c'] as const
@@ -94,7 +94,7 @@ describe('the keeper', () => {
         await second.close()
       }
     } finally {
-      killTreesOf(first.stateDir)
+      killDaemonsOf(first.stateDir)
       await first.cleanup()
     }
   })
@@ -127,7 +127,7 @@ describe('the keeper', () => {
         await third.close()
       }
     } finally {
-      killTreesOf(first.stateDir)
+      killDaemonsOf(first.stateDir)
       await first.cleanup()
     }
   })

@@ -11,7 +11,7 @@ import {
   linesOf,
   localFixture,
   logText,
-  serverFor,
+  serverForTest,
   SseClient,
   startDaemon,
   waitFor,
@@ -26,7 +26,7 @@ const printer = { name: 'printer', steps: [{ name: 'print', run: fixture('print-
 
 /** A server whose daemon has finished its first run (interval 3600 s: the log is then quiet). */
 async function quietServer(ctx: Ctx, o: { args?: string[] } = {}): Promise<TestServer> {
-  const server = await serverFor(ctx, { pipeline: printer, ...o })
+  const server = await serverForTest({ pipeline: printer, ...o }, ctx)
   await startDaemon(server, { interval_seconds: 3600 })
   await waitForLog(server, FINISHED)
   return server
@@ -94,10 +94,10 @@ describe.concurrent('live log stream (real server)', () => {
   })
 
   it('follows the log across rotations without losing or repeating a line - --log-max-bytes 1024, 400-byte lines', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       pipeline: { name: 'drip', steps: [{ name: 'drip', run: localFixture('drip.mjs', '12', '150', '400', 'drip') }] },
       args: ['--log-max-bytes', '1024', '--log-keep', '9'],
-    })
+    }, ctx)
     // Opened before the daemon exists: the stream waits for the file to appear.
     const client = await openStream(server, '?lines=5')
     try {
@@ -116,11 +116,11 @@ describe.concurrent('live log stream (real server)', () => {
   })
 
   it('loses no line when the log rotates several times between two polls - 2000 lines in ten bursts, --log-max-bytes 4096', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       // Ten separate bursts of ~6 KB: one rotation each, faster than the 200 ms poll, whatever the machine's load.
       pipeline: { name: 'flood', steps: [{ name: 'flood', run: fixture('bursts.mjs', '2000', '200') }] },
       args: ['--log-max-bytes', '4096', '--log-keep', '20'],
-    })
+    }, ctx)
     const client = await openStream(server, '?lines=1')
     try {
       await client.waitFor((c) => c.items.length >= 1, 'the connected comment')

@@ -10,8 +10,8 @@ import {
   listRuns,
   metrics,
   parsePrometheus,
-  serverFor,
-  serverWith,
+  serverForTest,
+  serverWithPipeline,
   shellScript,
   startDaemon,
   waitFor,
@@ -62,7 +62,7 @@ describe.concurrent('GET /metrics', () => {
   })
 
   it('counts runs by status and skipped ticks, with the last duration and last success time - failed, successful and skipped runs', { timeout: 60_000 }, async (ctx) => {
-    const server = await serverWith(ctx, failsFirst('1.2'))
+    const server = await serverWithPipeline(failsFirst('1.2'), {}, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     await waitForRuns(
       server,
@@ -103,7 +103,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 200 with the last success - daemon running, success since the tick before the last', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }, ctx)
     await startDaemon(server, { interval_seconds: 30 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'a successful run')
     const res = await health(server)
@@ -120,7 +120,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 503 once the last success is older than max_age_seconds - ?max_age_seconds=1, later runs fail', async (ctx) => {
-    const server = await serverWith(ctx, succeedsFirst)
+    const server = await serverWithPipeline(succeedsFirst, {}, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'the one successful run')
     const res = await waitFor(async () => {
@@ -136,7 +136,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 503 when no run ever succeeded - ?max_age_seconds=1, every run fails', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } }, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const res = await waitFor(async () => {
       const h = await health(server, '?max_age_seconds=1')

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { LOG_LINE, localFixture, serverFor, startDaemon, waitForLog, type TestServer } from './support.js'
+import { LOG_LINE, localFixture, serverForTest, startDaemon, waitForLog, type TestServer } from './support.js'
 
 // A daemon append is one read of the step's stdout (<= 64 KiB) plus a timestamp per line.
 const CHUNK = 256 * 1024
@@ -50,7 +50,7 @@ function expectConsecutive(numbers: number[]) {
 describe('log rotation', () => {
   it('keeps log + .1 + .2 within max_bytes x 3 (+ a chunk each), with no torn line and a gap-free tail - 500 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 120_000 }, async (ctx) => {
     const max = 5_000_000
-    const server = await serverFor(ctx, { pipeline: writer(500_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] })
+    const server = await serverForTest({ pipeline: writer(500_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 80_000)
 
@@ -77,7 +77,7 @@ describe('log rotation', () => {
   })
 
   it('keeps every line of the step, exactly once and in order, when it fits in the retained files - 3 MB step, --log-max-bytes 1000000 --log-keep 5', { timeout: 60_000 }, async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] })
+    const server = await serverForTest({ pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 30_000)
 

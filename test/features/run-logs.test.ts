@@ -9,8 +9,8 @@ import {
   linesOf,
   localFixture,
   logText,
-  serverFor,
-  serverWith,
+  serverForTest,
+  serverWithPipeline,
   shellScript,
   startDaemon,
   waitForFinished,
@@ -34,7 +34,7 @@ async function runLogs(server: TestServer, id: string) {
 describe.concurrent('per-run logs', () => {
   it("returns exactly that run's lines, and a failed run's output is still there after later runs", async (ctx) => {
     // The first run fails (exit 3, with stdout and stderr), the later ones succeed.
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'flaky',
       steps: [
         {
@@ -54,7 +54,7 @@ describe.concurrent('per-run logs', () => {
           ),
         },
       ],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const failed = await waitForRuns(server, (r) => r.find((x) => x.status === 'failed'), 'the failed first run')
     const later = [await runNow(server), await runNow(server)]
@@ -99,7 +99,7 @@ describe.concurrent('per-run logs', () => {
   })
 
   it('answers 404 - unknown run id', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }, ctx)
     const res = await runLogs(server, '20990101T000000Z-abcd')
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ error: true, detail: 'Run not found: 20990101T000000Z-abcd', timestamp: expect.stringMatching(ISO_MS) })
@@ -107,10 +107,10 @@ describe.concurrent('per-run logs', () => {
   })
 
   it('answers 404 for a run rotated out and returns a run spread over rotated files whole - --log-max-bytes 1024 --log-keep 2', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       pipeline: { name: 'chatty', steps: [{ name: 'write', run: localFixture('write-bytes.mjs', '1200', '100') }] },
       args: ['--log-max-bytes', '1024', '--log-keep', '2'],
-    })
+    }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const first = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'the first run')
     const ids = [first.id]
