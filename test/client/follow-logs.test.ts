@@ -1,5 +1,5 @@
-/** followLogs against the real server's SSE stream: existing lines, new lines, clear, and ending it. */
-import { appendFileSync } from 'node:fs'
+/** followLogs against the real server's SSE stream: existing lines, new lines, clear, and ending it (the server sees the client go). */
+import { appendFileSync, readdirSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { PipelineCronClient, type LogEvent } from '../../src/client.js'
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js'
@@ -58,14 +58,44 @@ it('starts with the last N existing lines', async () => {
   await follow.done
 })
 
-it('ends the iteration when the loop breaks', async () => {
+/** The server's open files and sockets: a live stream holds its socket and the log it follows. */
+const serverFds = () => readdirSync(`/proc/${server.pid}/fd`).length
+
+it('ends the iteration when the loop breaks, and the server lets the stream go (its socket and the followed log closed)', async () => {
+  // Idle keep-alive sockets of earlier calls close on their own; start from where they have.
+  const before = await settledFds()
   let seen = 0
+  let during = 0
   for await (const event of client.followLogs({ lines: 1 })) {
     if (event.type === 'line') seen++
+    during = serverFds()
     break
   }
   expect(seen).toBe(1)
+  expect(during).toBeGreaterThan(before)
+  await waitFor(() => serverFds() <= before, { timeoutMs: 10_000, what: `the server's fds to return to ${before} (from ${during})` })
 })
+
+it('lets the server release the stream - the signal aborts a loop that waits for lines', async () => {
+  const before = await settledFds()
+  const follow = collect({ lines: 1 })
+  await waitFor(() => follow.lines().length >= 1, { timeoutMs: 10_000, what: 'the first line' })
+  expect(serverFds()).toBeGreaterThan(before)
+  follow.abort.abort()
+  await follow.done
+  await waitFor(() => serverFds() <= before, { timeoutMs: 10_000, what: `the server's fds to return to ${before}` })
+})
+
+/** The server's fd count once it has held still for 300 ms (polled, bounded). */
+async function settledFds(): Promise<number> {
+  let last = serverFds()
+  let since = Date.now()
+  return waitFor(() => {
+    const now = serverFds()
+    if (now !== last) [last, since] = [now, Date.now()]
+    return Date.now() - since >= 300 ? now : 0
+  }, { timeoutMs: 10_000, intervalMs: 50, what: "the server's fds to settle" })
+}
 
 it('throws a 400 with the detail for lines out of range', async () => {
   const iterate = async () => {
