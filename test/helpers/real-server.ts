@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, onTestFinished, type TestContext } from 'vitest'
 import { isAlive, killAll, pidsWithEnv } from './procs.js'
-import { call, killDaemonsOf, startServer, tempDir, type ServerOptions, type TestServer } from './server.js'
+import { call, startServer, tempDir, type ServerOptions, type TestServer } from './server.js'
 import { waitFor } from './wait.js'
 
 export { daemonPidsOf, isAlive, killAll, pidsWithEnv } from './procs.js'
