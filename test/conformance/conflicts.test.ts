@@ -4,20 +4,8 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  ISO_MS,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  startDaemon,
-  waitFor,
-  waitForFile,
-  waitForFinishedRuns,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, ISO_MS, serverForTest, serverWithPipeline, startDaemon, waitFor, waitForFile, waitForFinishedRuns } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
 describe('conflicts', () => {
   it('returns 409 and keeps the one daemon - start while running', async () => {

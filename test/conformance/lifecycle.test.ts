@@ -5,22 +5,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  fixture,
-  fixtureSh,
-  ISO_MS,
-  LOG_LINE,
-  logText,
-  serverForTest,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForLog,
-  waitForFinishedRuns,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, fixture, ISO_MS, LOG_LINE, logText, serverForTest, startDaemon, treeOf, waitFor, waitForLog, waitForFinishedRuns, type TestServer } from '../helpers/real-server.js'
+import { fixtureSh } from './support.js'
 
 const FINISHED = /Pipeline execution finished: success/
 

@@ -6,17 +6,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer, tempDir } from '../helpers/server.js'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  quickPipeline,
-  serverForTest,
-  startDaemon,
-  waitForFinishedRuns,
-  writePipeline,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, quickPipeline, serverForTest, startDaemon, waitForFinishedRuns, writePipeline } from './support.js'
 import { rmSync, writeFileSync } from 'node:fs'
 
 const printing = (word: string) => ({ name: 'edited', steps: [{ name: 'say', run: fixture('print-lines.mjs', '1', '0', word) }] })

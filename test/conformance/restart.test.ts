@@ -3,17 +3,7 @@
  * can run it now and can stop it.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  isAlive,
-  quickPipeline,
-  serverForTest,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFinishedRuns,
-} from './support.js'
+import { call, daemonPidsOf, isAlive, quickPipeline, serverForTest, startDaemon, treeOf, waitFor, waitForFinishedRuns } from './support.js'
 
 describe('server restart', () => {
   it('sees the same daemon and stops it - new server on the same state dir', async () => {

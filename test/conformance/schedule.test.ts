@@ -4,21 +4,8 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  expectError,
-  fixture,
-  ISO_MS,
-  logText,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  waitForFinishedRuns,
-} from './support.js'
+import { call, expectError, fixture, ISO_MS, logText, serverForTest, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile, waitForFinishedRuns } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
 describe('schedules', () => {
   it('starts on a cron expression in a time zone, next_run_at on a 5-minute boundary - cron body', async () => {

@@ -5,22 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  isAlive,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  spawnForeign,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  writeState,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, isAlive, serverForTest, serverWithPipeline, spawnForeign, startDaemon, treeOf, waitFor, waitForFile, writeState } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
 
 

@@ -12,22 +12,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  faultFixture,
-  fixture,
-  killDaemonsOf,
-  logText,
-  readState,
-  serverForTest,
-  startDaemon,
-  tempDir,
-  waitFor,
-  waitForLog,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, killDaemonsOf, logText, readState, serverForTest, startDaemon, tempDir, waitFor, waitForLog, type TestServer } from '../helpers/real-server.js'
+import { faultFixture } from './support.js'
 
 const pipeline = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1') }] }
 const mounted: string[] = []

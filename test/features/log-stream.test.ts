@@ -4,22 +4,8 @@
  * nothing behind (file descriptors of the server process back to where they were).
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  fdCount,
-  fixture,
-  linesOf,
-  localFixture,
-  logText,
-  serverForTest,
-  SseClient,
-  startDaemon,
-  waitFor,
-  waitForFinished,
-  waitForLog,
-  type Ctx,
-  type TestServer,
-} from './support.js'
+import { call, fixture, logText, serverForTest, startDaemon, waitFor, waitForFinished, waitForLog, type Ctx, type TestServer } from '../helpers/real-server.js'
+import { fdCount, linesOf, localFixture, SseClient } from './support.js'
 
 const FINISHED = /Pipeline execution finished: \w+/
 const printer = { name: 'printer', steps: [{ name: 'print', run: fixture('print-lines.mjs', '5', '1', 'p') }] }

@@ -4,20 +4,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import {
-  call,
-  ISO_MS,
-  listRuns,
-  metrics,
-  parsePrometheus,
-  serverForTest,
-  serverWithPipeline,
-  shellScript,
-  startDaemon,
-  waitFor,
-  waitForRuns,
-  type TestServer,
-} from './support.js'
+import { call, ISO_MS, listRuns, serverForTest, serverWithPipeline, startDaemon, waitFor, waitForRuns, type TestServer } from '../helpers/real-server.js'
+import { metrics, parsePrometheus, shellScript } from './support.js'
 
 // Checks that start no daemon share one server.
 let idle: Promise<TestServer> | null = null

@@ -6,19 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import {
-  call,
-  fixture,
-  isAlive,
-  listRuns,
-  localFixture,
-  logText,
-  serverWithPipeline,
-  startDaemon,
-  status,
-  waitFor,
-  waitForRuns,
-} from './support.js'
+import { call, fixture, isAlive, listRuns, localFixture, logText, serverWithPipeline, startDaemon, status, waitFor, waitForRuns } from './support.js'
 
 const attemptsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map(Number)
 

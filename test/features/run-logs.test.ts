@@ -3,20 +3,8 @@
  * after later runs, across rotated files; 404 for an unknown run and for one rotated out.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  ISO_MS,
-  linesOf,
-  localFixture,
-  logText,
-  serverForTest,
-  serverWithPipeline,
-  shellScript,
-  startDaemon,
-  waitForFinished,
-  waitForRuns,
-  type TestServer,
-} from './support.js'
+import { call, ISO_MS, logText, serverForTest, serverWithPipeline, startDaemon, waitForFinished, waitForRuns, type TestServer } from '../helpers/real-server.js'
+import { linesOf, localFixture, shellScript } from './support.js'
 
 const TS = String.raw`\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] `
 
