@@ -69,7 +69,7 @@ function curl(command: string): Promise<CurlResult> {
   })
 }
 
-describe.skipIf(dep.skip)("the seed's curl examples", () => {
+describe.skipIf(dep.skip)("the original curl examples", () => {
   beforeAll(async () => {
     dep.assert()
     curlHome = mkdtempSync(join(tmpdir(), 'pc-curl-'))
@@ -83,7 +83,7 @@ describe.skipIf(dep.skip)("the seed's curl examples", () => {
     if (curlHome) rmSync(curlHome, { recursive: true, force: true })
   })
 
-  // One walk through the seed's scenarios, in order: each step depends on the one before.
+  // One walk through the original scenarios, in order: each step depends on the one before.
   it('answers healthy - GET /health', async () => {
     const r = await curl(SEED.health)
     expect(r.status).toBe(200)

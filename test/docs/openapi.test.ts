@@ -50,7 +50,7 @@ describe('GET /openapi.json', () => {
   it('documents exactly the routes the app registers', async () => {
     const doc = await fetchDocument()
     const registered = registeredRoutes()
-    // Sanity: the list really comes from the app (the seed's routes and the docs routes are in it).
+    // Sanity: the list really comes from the app (the original routes and the docs routes are in it).
     expect(registered).toEqual(expect.arrayContaining(['post /api/cron/start', 'get /health', 'get /openapi.json', 'get /docs']))
     expect(documentedRoutes(doc)).toEqual(registered)
   })
@@ -73,7 +73,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('documents the seed routes with their fields, parameters and examples', async () => {
+  it('documents the original routes with their fields, parameters and examples', async () => {
     const doc = await fetchDocument()
     const start = doc.paths['/api/cron/start'].post
     expect(start.requestBody.content['application/json'].examples.every_minute.value).toEqual({ interval_seconds: 60 })

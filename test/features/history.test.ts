@@ -1,5 +1,5 @@
 /**
- * Issue 4.4: the run history (newest first, ?limit, every field), current_run during a run and
+ * The run history (newest first, ?limit, every field), current_run during a run and
  * last_run after it, and retention with --runs-keep (pruned now and then, never per run).
  */
 import { readFileSync, statSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * Issue 5.1 over a real server: GET /api/cron/logs/stream sends the last N lines, then each
+ * Over a real server: GET /api/cron/logs/stream sends the last N lines, then each
  * new line the daemon writes; it survives a clear and rotation, and a dropped client leaves
  * nothing behind (file descriptors of the server process back to where they were).
  */

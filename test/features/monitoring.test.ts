@@ -1,5 +1,5 @@
 /**
- * Issue 5.4 and 5.5: GET /metrics is valid Prometheus text that agrees with the run history,
+ * GET /metrics is valid Prometheus text that agrees with the run history,
  * and the dead-man check GET /api/cron/health (200 / 503 with the reason).
  */
 import { afterAll, describe, expect, it } from 'vitest'

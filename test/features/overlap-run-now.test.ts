@@ -1,5 +1,5 @@
 /**
- * Issue 4.2 and 4.3: the overlap policy (a tick during a run is skipped, logged and recorded)
+ * The overlap policy (a tick during a run is skipped, logged and recorded)
  * and POST /api/cron/run (manual runs, and 409 when stopped or busy).
  */
 import { describe, expect, it } from 'vitest'

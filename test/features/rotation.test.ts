@@ -1,5 +1,5 @@
 /**
- * Issue 5.2: size-based rotation under a step that writes a lot (500 MB). The retained files stay within
+ * Size-based rotation under a step that writes a lot (500 MB). The retained files stay within
  * max_bytes x (keep + 1) plus a write chunk per file, no line is torn, and the retained lines
  * are an exact, gap-free suffix of what the step printed (all of it when it fits).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5.3: GET /api/cron/runs/{id}/logs returns exactly one run's lines, also a failed run's
+ * GET /api/cron/runs/{id}/logs returns exactly one run's lines, also a failed run's
  * after later runs, across rotated files; 404 for an unknown run and for one rotated out.
  */
 import { describe, expect, it } from 'vitest'

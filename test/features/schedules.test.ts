@@ -1,5 +1,5 @@
 /**
- * Issue 4.1: cron schedules (with and without a time zone), the next run times in the status,
+ * Cron schedules (with and without a time zone), the next run times in the status,
  * validation of the expression and the zone, and run_immediately for interval and cron.
  */
 import { afterAll, describe, expect, it } from 'vitest'
