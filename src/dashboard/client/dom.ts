@@ -2,9 +2,10 @@
 import { formatTime, statusLabel } from './format.js'
 
 export function $<T extends Element = HTMLElement>(id: string): T {
-  const found = document.getElementById(id)
+  // querySelector is typed by the element asked for (an SVG element is no HTMLElement).
+  const found = document.querySelector<T>(`#${CSS.escape(id)}`)
   if (!found) throw new Error(`the page has no #${id}`)
-  return found as T
+  return found
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
