@@ -1,4 +1,3 @@
-import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
@@ -8,7 +7,7 @@ import { ApiError, ConfigError, errorBody } from './errors.js'
 import type { AppDeps, AppOptions } from './app-deps.js'
 import { singlePipeline } from './control/catalog.js'
 import { MAX_LARGE_ANSWERS } from './large-answer.js'
-import { routeGroup } from './route-kit.js'
+import { BEARER_AUTH, BEARER_AUTH_SCHEME, guardedPaths, routeGroup } from './route-kit.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { cronRoutes } from './routes/cron.js'
 import { docsRoutes } from './routes/docs.js'
@@ -74,9 +73,21 @@ export function createApp(appOptions: AppOptions) {
   // No GET or HEAD route reads a body, and asking for one makes @hono/node-server build a full
   // Request on every call: 3x the CPU of GET /health (BENCHMARKS.md).
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
-  app.use('/api/*', requireToken(options))
-  app.use('/metrics', requireToken(options))
-  app.use('/api/*', refuseCrossSite(options))
+  // Shared by every route that streams a large answer, and by every live stream, whichever the pipeline.
+  const slots = { answers: createSlots(options.maxLargeAnswers ?? MAX_LARGE_ANSWERS), streams: createSlots(options.maxLogStreams ?? MAX_LOG_STREAMS) }
+  const byDefault = defaultScope(options.pipelines)
+  const byName = namedScope(options.pipelines)
+  const routes = routeGroup()
+    .route('/', healthRoutes())
+    .route('/', pipelineListRoutes(options.pipelines))
+    .route('/', pipelineRoutes(byDefault, options, slots))
+    .route('/', pipelineRoutes(byName, options, slots))
+    .route('/', metricsRoutes(options))
+    .route('/', docsRoutes(options, app))
+    .route('/', dashboardRoutes(options))
+  // The token guards what the routes say they need (defineRoute's `guarded`), as their document says.
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, BEARER_AUTH_SCHEME)
+  for (const path of guardedPaths(routes)) app.use(path, requireToken(options), refuseCrossSite(options))
   // A POST body is JSON or nothing: a route without a body (run-now) would otherwise accept a
   // form or text silently. Checked after auth, so an anonymous caller learns nothing more.
   app.use(async (c, next) => {
@@ -86,18 +97,8 @@ export function createApp(appOptions: AppOptions) {
     await next()
   })
 
-  // Shared by every route that streams a large answer, and by every live stream, whichever the pipeline.
-  const slots = { answers: createSlots(options.maxLargeAnswers ?? MAX_LARGE_ANSWERS), streams: createSlots(options.maxLogStreams ?? MAX_LOG_STREAMS) }
-  const byDefault = defaultScope(options.pipelines)
-  const byName = namedScope(options.pipelines)
-  return app
-    .route('/', healthRoutes())
-    .route('/', pipelineListRoutes(options.pipelines))
-    .route('/', pipelineRoutes(byDefault, options, slots))
-    .route('/', pipelineRoutes(byName, options, slots))
-    .route('/', metricsRoutes(options))
-    .route('/', docsRoutes(options, app))
-    .route('/', dashboardRoutes(options))
+
+  return app.route('/', routes)
 }
 
 /** Every route of one pipeline, under a scope's prefix. */

@@ -8,15 +8,15 @@ const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="pipeline-cron"' }
  * Bearer-token guard. The full token may do anything; the read token only GET (and HEAD).
  * With no token configured every request passes.
  */
-export function requireToken(o: { token?: string | null; readToken?: string | null }): MiddlewareHandler {
+export function requireToken(tokens: { token?: string | null; readToken?: string | null }): MiddlewareHandler {
   return async (c, next) => {
-    if (!o.token && !o.readToken) return next()
+    if (!tokens.token && !tokens.readToken) return next()
     const header = c.req.header('Authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (!match) throw new ApiError(401, 'Authentication required: send Authorization: Bearer <token>', CHALLENGE)
     const given = match[1]!
-    if (o.token && (await timingSafeEqual(given, o.token))) return next()
-    if (o.readToken && (await timingSafeEqual(given, o.readToken))) {
+    if (tokens.token && (await timingSafeEqual(given, tokens.token))) return next()
+    if (tokens.readToken && (await timingSafeEqual(given, tokens.readToken))) {
       if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
       throw new ApiError(403, 'The read-only token may only use GET routes')
     }
@@ -32,9 +32,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * Browsers mark such requests (Sec-Fetch-Site, else Origin); other clients send neither. With a
  * token this is moot: a browser never attaches it by itself.
  */
-export function refuseCrossSite(o: { token?: string | null; readToken?: string | null }): MiddlewareHandler {
+export function refuseCrossSite(tokens: { token?: string | null; readToken?: string | null }): MiddlewareHandler {
   return async (c, next) => {
-    if (o.token || o.readToken || SAFE_METHODS.has(c.req.method)) return next()
+    if (tokens.token || tokens.readToken || SAFE_METHODS.has(c.req.method)) return next()
     const site = c.req.header('Sec-Fetch-Site')
     const origin = c.req.header('Origin')
     const crossSite = site !== undefined ? site === 'cross-site' || site === 'same-site' : origin !== undefined && !sameHost(origin, c.req.header('Host'))

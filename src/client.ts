@@ -44,7 +44,7 @@ export interface DeadManCheck {
 }
 
 /**
- * The seed's Python client methods, plus runs, runNow, followLogs, pause and resume, on the
+ * The original Python client's methods, plus runs, runNow, followLogs, pause and resume, on the
  * default pipeline (`/api/cron/…`); `pipeline(name)` has the same methods for any pipeline.
  * Non-2xx answers throw PipelineCronError.
  */

@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.js'
 
-/** The server's settings (SPEC section 3). Flags win over environment variables. */
+/** The server's settings (README "Configuration"). Flags win over environment variables. */
 export interface Config {
   port: number
   host: string

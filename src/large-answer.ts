@@ -1,4 +1,5 @@
-import type { Context } from 'hono'
+import type { Context, TypedResponse } from 'hono'
+import type { ResponseFormat } from 'hono/types'
 import type { Slots } from './answer-slots.js'
 import { ApiError } from './errors.js'
 
@@ -9,8 +10,10 @@ import { ApiError } from './errors.js'
  */
 export const MAX_LARGE_ANSWERS = 32
 
-/** How an answer's text chunks become its body. */
-export interface BodyFormat {
+/** How an answer's text chunks become its body: a `T` in hono's format `F` (what the route's document says). */
+export interface BodyFormat<T = unknown, F extends ResponseFormat = ResponseFormat> {
+  /** Only for the type: the body the chunks make. */
+  readonly body?: { format: F; value: T }
   contentType: string
   head: string
   chunk(text: string): string
@@ -18,7 +21,7 @@ export interface BodyFormat {
 }
 
 /** `{"logs": "...", "line_count": N}`, the same bytes as JSON.stringify; N counts lines as readlines() does. */
-export function logsJson(): BodyFormat {
+export function logsJson(): BodyFormat<{ logs: string; line_count: number }, 'json'> {
   let newlines = 0
   let last = ''
   return {
@@ -36,7 +39,7 @@ export function logsJson(): BodyFormat {
 }
 
 /** The text as it is. */
-export function plainText(): BodyFormat {
+export function plainText(): BodyFormat<string, 'text'> {
   return { contentType: 'text/plain; charset=UTF-8', head: '', chunk: (text) => text, tail: () => '' }
 }
 
@@ -45,17 +48,22 @@ export function plainText(): BodyFormat {
  * streams: the next chunk is read only when the client has taken the last (pull), and it holds
  * one of `slots` until it ends or the client goes; with every slot taken the answer is 503.
  */
-export async function largeAnswer(c: Context, chunks: AsyncIterable<string>, format: BodyFormat, slots: Slots): Promise<Response> {
+export async function largeAnswer<T, F extends ResponseFormat>(
+  c: Context,
+  chunks: AsyncIterable<string>,
+  format: BodyFormat<T, F>,
+  slots: Slots,
+): Promise<Response & TypedResponse<T, 200, F>> {
   const it = chunks[Symbol.asyncIterator]()
   const headers = { 'Content-Type': format.contentType }
   // The runtimes drop a HEAD answer's body without reading or cancelling it: never start one.
   if (c.req.method === 'HEAD') {
     await it.return?.()
-    return c.body(null, 200, headers)
+    return typed(c.body(null, 200, headers))
   }
   const first = await it.next()
   const second = first.done ? first : await it.next()
-  if (second.done) return c.body(format.head + (first.done ? '' : format.chunk(first.value)) + format.tail(), 200, headers)
+  if (second.done) return typed(c.body(format.head + (first.done ? '' : format.chunk(first.value)) + format.tail(), 200, headers))
   const release = slots.tryTake()
   if (!release) {
     await it.return?.()
@@ -83,5 +91,10 @@ export async function largeAnswer(c: Context, chunks: AsyncIterable<string>, for
       await it.return?.()
     },
   })
-  return c.body(body, 200, headers)
+  return typed(c.body(body, 200, headers))
+
+  // hono's TypedResponse is a compile-time brand with no runtime field: the bytes are the T `format` writes.
+  function typed(res: Response) {
+    return res as Response & TypedResponse<T, 200, F>
+  }
 }

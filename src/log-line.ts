@@ -1,4 +1,4 @@
-/** Seed-compatible log lines: `[YYYY-MM-DD HH:MM:SS] text`, in the daemon's local time. */
+/** Log lines as the original design wrote them: `[YYYY-MM-DD HH:MM:SS] text`, in the daemon's local time. */
 
 export function logTimestamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0')

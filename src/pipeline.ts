@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { RESERVED_ENV_PREFIX } from './env-names.js'
 
-/** One step of the pipeline file (SPEC section 4). */
+/** One step of the pipeline file (README "The pipeline file"). */
 export interface PipelineStep {
   name: string
   /** A string runs through `/bin/sh -c`; an array is executed directly. */

@@ -30,12 +30,12 @@ export interface RunOptions {
  * The variables every step gets from the daemon: the tree's marker, which pipeline, which run,
  * and the tick it is for (empty for a manual run).
  */
-export function daemonVariables(o: { instanceId: string; pipeline: string; runId: string; scheduledAt: Date | null }): Record<string, string> {
+export function daemonVariables(run: { instanceId: string; pipeline: string; runId: string; scheduledAt: Date | null }): Record<string, string> {
   return {
-    [INSTANCE_ENV]: o.instanceId,
-    PIPELINE_CRON_PIPELINE: o.pipeline,
-    PIPELINE_CRON_RUN_ID: o.runId,
-    PIPELINE_CRON_SCHEDULED_AT: o.scheduledAt?.toISOString() ?? '',
+    [INSTANCE_ENV]: run.instanceId,
+    PIPELINE_CRON_PIPELINE: run.pipeline,
+    PIPELINE_CRON_RUN_ID: run.runId,
+    PIPELINE_CRON_SCHEDULED_AT: run.scheduledAt?.toISOString() ?? '',
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { LineSplitter, logTimestamp, STDERR_MARK, STDOUT_MARK } from './log-line.js'
 import type { PipelineStep } from './pipeline.js'
-import type { LogWriter, ProcessRunner, SpawnedProcess, StepRecord } from './ports.js'
+import type { LogWriter, ProcessRunner, RunRecord, SpawnedProcess, StepRecord } from './ports.js'
 
 /** A timed-out step gets SIGTERM, then SIGKILL this much later. */
 export const TIMEOUT_KILL_DELAY_MS = 5000
@@ -36,20 +36,20 @@ export interface AttemptResult {
   byDeadline?: boolean
 }
 
-export async function runAttempt(step: PipelineStep, o: AttemptOptions): Promise<AttemptResult> {
+export async function runAttempt(step: PipelineStep, options: AttemptOptions): Promise<AttemptResult> {
   const argv = typeof step.run === 'string' ? ['/bin/sh', '-c', step.run] : step.run
   const out = new LineSplitter()
   const err = new LineSplitter()
   // One write per chunk: a step printing 50k lines/s costs one timestamp and one write per read.
   const write = (lines: string[], mark: string) => {
     if (lines.length === 0) return
-    const ts = `[${logTimestamp(o.now())}] ${mark}`
-    o.log.append(`${ts}${lines.join(`\n${ts}`)}\n`)
+    const ts = `[${logTimestamp(options.now())}] ${mark}`
+    options.log.append(`${ts}${lines.join(`\n${ts}`)}\n`)
   }
 
   let proc: SpawnedProcess
   try {
-    proc = o.runner.spawn({ argv, cwd: o.cwd, env: o.env }, (text, stream) => {
+    proc = options.runner.spawn({ argv, cwd: options.cwd, env: options.env }, (text, stream) => {
       if (stream === 'stdout') write(out.push(text), STDOUT_MARK)
       else write(err.push(text), STDERR_MARK)
     })
@@ -65,17 +65,17 @@ export async function runAttempt(step: PipelineStep, o: AttemptOptions): Promise
     proc.killGroup('SIGTERM')
     timers.push(setTimeout(() => proc.killGroup('SIGKILL'), killAfterMs))
   }
-  const onCancel = () => end('cancelled', o.graceMs)
+  const onCancel = () => end('cancelled', options.graceMs)
   const onDeadline = () => end('deadline', TIMEOUT_KILL_DELAY_MS)
-  o.cancel.addEventListener('abort', onCancel, { once: true })
-  o.deadline.addEventListener('abort', onDeadline, { once: true })
-  if (o.cancel.aborted) onCancel()
-  else if (o.deadline.aborted) onDeadline()
+  options.cancel.addEventListener('abort', onCancel, { once: true })
+  options.deadline.addEventListener('abort', onDeadline, { once: true })
+  if (options.cancel.aborted) onCancel()
+  else if (options.deadline.aborted) onDeadline()
   if (step.timeout_seconds !== undefined) timers.push(setTimeout(() => end('timeout', TIMEOUT_KILL_DELAY_MS), step.timeout_seconds * 1000))
 
   const result = await proc.exited
-  o.cancel.removeEventListener('abort', onCancel)
-  o.deadline.removeEventListener('abort', onDeadline)
+  options.cancel.removeEventListener('abort', onCancel)
+  options.deadline.removeEventListener('abort', onDeadline)
   for (const t of timers) clearTimeout(t)
   write(out.flush(), STDOUT_MARK)
   write(err.flush(), STDERR_MARK)
@@ -96,4 +96,17 @@ export function describeStepOutcome(r: Pick<StepRecord, 'status' | 'exit_code' |
   if (r.status === 'not_run') return 'not run'
   if (r.error) return `failed: ${r.error}`
   return r.signal ? `failed: signal ${r.signal} ${took}` : `failed: exit ${r.exit_code} ${took}`
+}
+
+/**
+ * Why a run did not succeed, in the log's words: its reason (the step that stopped it, the
+ * deadline, a skip, a daemon that died), else its first step that did not succeed
+ * (`step load failed: exit 3 in 0.52s`). Empty for a run that succeeded or still runs.
+ * The CLI's run table and the dashboard's show this text.
+ */
+export function describeRunFailure(run: Pick<RunRecord, 'status' | 'reason' | 'steps'>): string {
+  if (run.status === 'success' || run.status === 'running') return ''
+  if (run.reason) return run.reason
+  const step = run.steps.find((s) => s.status !== 'success' && s.status !== 'not_run')
+  return step ? `step ${step.name} ${describeStepOutcome(step)}` : run.status
 }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { cronProblem, isValidTimeZone } from './schedule.js'
 
-/** Query parameters `lines` and `limit`: integers from 1 to 100000 (SPEC section 6). */
+/** Query parameters `lines` and `limit`: integers from 1 to 100000, so one request cannot ask for an unbounded read. */
 export const MAX_LINES = 100_000
 
 export const errorSchema = z

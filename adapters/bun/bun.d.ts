@@ -5,8 +5,9 @@
 declare namespace Bun {
   interface Subprocess {
     readonly pid: number
-    readonly stdout: ReadableStream<Uint8Array>
-    readonly stderr: ReadableStream<Uint8Array>
+    // Bun's streams are async iterable (the DOM lib's ReadableStream type does not say so).
+    readonly stdout: ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>
+    readonly stderr: ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>
     readonly exited: Promise<number>
     readonly exitCode: number | null
     readonly signalCode: string | null

@@ -15,10 +15,10 @@ export const bunProcessRunner: ProcessRunner = {
       return { pid: -1, exited: Promise.resolve({ exitCode: null, signal: null, error }), killGroup: () => undefined }
     }
     const pid = child.pid
-    const pump = async (stream: ReadableStream<Uint8Array>, name: 'stdout' | 'stderr') => {
+    const pump = async (stream: AsyncIterable<Uint8Array>, name: 'stdout' | 'stderr') => {
       const decoder = new TextDecoder()
       try {
-        for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+        for await (const chunk of stream) {
           const text = decoder.decode(chunk, { stream: true })
           if (text) onOutput(text, name)
         }

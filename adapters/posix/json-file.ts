@@ -2,6 +2,7 @@ import { closeSync, fstatSync, readFileSync } from 'node:fs'
 import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { z } from 'zod'
+import { parseJsonText } from '../../src/json-text.js'
 import type { JsonFile } from '../../src/ports.js'
 import { openNoFollowSync } from './no-follow.js'
 
@@ -40,15 +41,7 @@ export function createJsonFile<T>(path: string, schema: z.ZodType<T>): JsonFile<
         if (code === 'EISDIR') return { value: null, corrupt: `${path}: is a directory` }
         throw err
       }
-      let raw: unknown
-      try {
-        raw = JSON.parse(text)
-      } catch (err) {
-        return { value: null, corrupt: `${path}: invalid JSON (${(err as Error).message})` }
-      }
-      const parsed = schema.safeParse(raw)
-      if (!parsed.success) return { value: null, corrupt: `${path}: ${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message}` }
-      return { value: parsed.data }
+      return parseJsonText(path, text, schema)
     },
 
     async write(value) {

@@ -27,16 +27,16 @@ export interface SkippedLine {
  * and re-scanned for every block before it (35 s). A missing file yields nothing. A file that
  * shrinks while it is read (cleared) ends the lines early. A symlink is refused.
  */
-export async function* linesFromEnd(path: string, o: ReadBackwardsOptions = {}): AsyncGenerator<Buffer> {
+export async function* linesFromEnd(path: string, options: ReadBackwardsOptions = {}): AsyncGenerator<Buffer> {
   const file = await openNoFollow(path, 'read').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null
     throw err
   })
   if (!file) return
-  const maxLine = o.maxLine ?? Infinity
+  const maxLine = options.maxLine ?? Infinity
   try {
-    let pos = Math.min((await file.stat()).size, o.endOffset ?? Number.MAX_SAFE_INTEGER)
-    if (o.endOffset === undefined) pos = await wholeLineEnd(file, pos)
+    let pos = Math.min((await file.stat()).size, options.endOffset ?? Number.MAX_SAFE_INTEGER)
+    if (options.endOffset === undefined) pos = await wholeLineEnd(file, pos)
     if (pos === 0) return
     const lastByte = Buffer.alloc(1)
     if ((await file.read(lastByte, 0, 1, pos - 1)).bytesRead < 1) return
@@ -49,11 +49,11 @@ export async function* linesFromEnd(path: string, o: ReadBackwardsOptions = {}):
     let lineEnd = pos
     let pieces: Buffer[] = []
     let gathered = 0
-    let skip: SkippedLine['why'] | null = terminated || !o.skipUnterminated ? null : 'unterminated'
+    let skip: SkippedLine['why'] | null = terminated || !options.skipUnterminated ? null : 'unterminated'
     const finish = (head: Buffer, start: number): Buffer | null => {
       const why = skip ?? (lineEnd - start > maxLine ? 'too long' : null)
       const line = why ? null : pieces.length ? Buffer.concat([head, ...pieces.reverse()]) : head
-      if (why) o.onSkip?.({ offset: start, bytes: lineEnd - start, why })
+      if (why) options.onSkip?.({ offset: start, bytes: lineEnd - start, why })
       pieces = []
       gathered = 0
       skip = null

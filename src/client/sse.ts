@@ -11,8 +11,10 @@ export interface SseMessage {
  * Parses an event stream into messages, as the EventSource algorithm does: lines end in "\n",
  * "\r\n" or "\r"; a blank line dispatches; `:` lines are comments (heartbeats) and are skipped;
  * unlike EventSource, a named event without `data:` (e.g. a bare `event: clear`) is dispatched too.
+ * `onComment` sees each comment's text (`: heartbeat` gives "heartbeat"), for a caller that
+ * watches the connection itself.
  */
-export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* parseSse(body: ReadableStream<Uint8Array>, options: { onComment?(text: string): void } = {}): AsyncGenerator<SseMessage> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
@@ -37,7 +39,10 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
           hasData = false
           continue
         }
-        if (line.startsWith(':')) continue
+        if (line.startsWith(':')) {
+          options.onComment?.(line.slice(line.startsWith(': ') ? 2 : 1))
+          continue
+        }
         const colon = line.indexOf(':')
         const field = colon === -1 ? line : line.slice(0, colon)
         let value = colon === -1 ? '' : line.slice(colon + 1)

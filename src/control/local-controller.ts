@@ -38,21 +38,21 @@ export interface LocalControllerOptions {
 
 const STOP_SLACK_MS = 5000
 
-export function createLocalController(o: LocalControllerOptions): CronController {
-  const now = o.now ?? (() => new Date())
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
-  const name = o.home.name
-  const answerTimeoutMs = o.answerTimeoutMs ?? 5000
+export function createLocalController(options: LocalControllerOptions): CronController {
+  const now = options.now ?? (() => new Date())
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const name = options.home.name
+  const answerTimeoutMs = options.answerTimeoutMs ?? 5000
   // The last finished run while no daemon pushes it: read once, then kept current by the pushes.
   let lastRunCache: { value: LastRun | null } | null = null
-  o.link.onChange((changed) => {
-    const live = o.link.live(name)
+  options.link.onChange((changed) => {
+    const live = options.link.live(name)
     if ((changed === name || changed === null) && live) lastRunCache = { value: live.last_run }
   })
 
   async function locked<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await o.lock.withLock(fn)
+      return await options.lock.withLock(fn)
     } catch (err) {
       if (err instanceof LockTimeoutError) throw new ApiError(503, `Busy: ${err.message}`)
       if (err instanceof ApiError || !(err instanceof Error) || err.name === 'ConfigError') throw err
@@ -63,21 +63,21 @@ export function createLocalController(o: LocalControllerOptions): CronController
 
   /** What a dead daemon left of this pipeline is cleaned; true while a live daemon of ours holds it. */
   async function cleanLeftovers(): Promise<boolean> {
-    const result = await reconcilePipeline({ state: o.state, runs: o.runs, procs: o.procs, note: o.note, now }, 'the daemon died during the run')
+    const result = await reconcilePipeline({ state: options.state, runs: options.runs, procs: options.procs, note: options.note, now }, 'the daemon died during the run')
     if (!result.live) lastRunCache = null
     return result.live
   }
 
   async function writeDesired(patch: Partial<DesiredState> & Pick<DesiredState, 'state'>) {
-    const read = await o.desired.read()
+    const read = await options.desired.read()
     const base = read.value
     if (!base && patch.state === 'stopped') return
-    await o.desired.write({ ...(base as DesiredState), ...patch, home: o.home, updated_at: now().toISOString() })
+    await options.desired.write({ ...(base as DesiredState), ...patch, home: options.home, updated_at: now().toISOString() })
   }
 
   async function lastRun(): Promise<LastRun | null> {
     if (!lastRunCache) {
-      const last = (await o.runs.list(50)).find((r) => r.status !== 'running' && r.status !== 'skipped')
+      const last = (await options.runs.list(50)).find((r) => r.status !== 'running' && r.status !== 'skipped')
       lastRunCache = { value: last ? { id: last.id, status: last.status, started_at: last.started_at, finished_at: last.finished_at, duration_ms: last.duration_ms } : null }
     }
     return lastRunCache.value
@@ -85,68 +85,68 @@ export function createLocalController(o: LocalControllerOptions): CronController
 
   /** The daemon did not answer a stop: kill it (it is checked to be ours), then this pipeline's tree. */
   async function force(instanceId: string): Promise<number[]> {
-    const daemon = o.link.daemon()
-    if (daemon && (await o.procs.identify(daemon.pid, daemon.instance_id)) === 'ours') o.procs.signal(daemon.pid, 'SIGKILL')
-    const { killed, left: survivors } = await sweepTree(o.procs, instanceId)
-    await o.state.remove().catch(() => undefined)
-    await abandonRunning({ runs: o.runs, now }, 'the daemon was killed after it did not stop in time')
+    const daemon = options.link.daemon()
+    if (daemon && (await options.procs.identify(daemon.pid, daemon.instance_id)) === 'ours') options.procs.signal(daemon.pid, 'SIGKILL')
+    const { killed, left: survivors } = await sweepTree(options.procs, instanceId)
+    await options.state.remove().catch(() => undefined)
+    await abandonRunning({ runs: options.runs, now }, 'the daemon was killed after it did not stop in time')
     lastRunCache = null
     return [...killed, ...survivors]
   }
 
   async function waitForExit(pid: number, instanceId: string, ms: number) {
     const deadline = now().getTime() + ms
-    while ((await o.procs.identify(pid, instanceId)) === 'ours' && now().getTime() < deadline) await sleep(20)
+    while ((await options.procs.identify(pid, instanceId)) === 'ours' && now().getTime() < deadline) await sleep(20)
   }
 
   return {
     start(request) {
       return locked('start', async () => {
-        await o.link.connect(true)
-        const running = o.link.live(name)
-        if (running) return { ok: false, reason: 'already_running', pid: o.link.daemon()!.pid }
+        await options.link.connect(true)
+        const running = options.link.live(name)
+        if (running) return { ok: false, reason: 'already_running', pid: options.link.daemon()!.pid }
         if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
-        const pipeline = await o.loadPipeline()
+        const pipeline = await options.loadPipeline()
         // Started on disk but run by no daemon (the keeper gave up): a daemon launched now must not
         // resume it before this start does.
-        if ((await o.desired.read()).value?.state === 'started') await writeDesired({ state: 'stopped' })
-        const daemon = await o.keeper.ensureDaemon()
+        if ((await options.desired.read()).value?.state === 'started') await writeDesired({ state: 'stopped' })
+        const daemon = await options.keeper.ensureDaemon()
         // Taken once the daemon is up, so that the run at start and the ticks share one grid.
         const at = now().toISOString()
-        const desired: DesiredState = { state: 'started', home: o.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at }
-        await o.desired.write(desired)
-        const reply = await o.link.ask({ op: 'start', desired, pipeline }, 15_000)
+        const desired: DesiredState = { state: 'started', home: options.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at }
+        await options.desired.write(desired)
+        const reply = await options.link.ask({ op: 'start', desired, pipeline }, 15_000)
         if (reply?.ok) return { ok: true, pid: daemon.pid }
         await writeDesired({ state: 'stopped' })
         if (reply && reply.refusal === 'already_running') return { ok: false, reason: 'already_running', pid: daemon.pid }
         // A daemon left with nothing to run exits: the failed start answers once it is gone.
-        if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
+        if (options.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
         throw new ApiError(500, `Daemon failed to start: ${reply ? reply.detail : 'the daemon did not answer'}`)
       })
     },
 
     stop(mode: StopMode) {
       return locked('stop', async () => {
-        await o.link.connect(true)
-        const live = o.link.live(name)
-        const daemon = o.link.daemon()
+        await options.link.connect(true)
+        const live = options.link.live(name)
+        const daemon = options.link.daemon()
         if (!live || !daemon) {
           await cleanLeftovers()
           await writeDesired({ state: 'stopped' })
           return { ok: false, reason: 'not_running' }
         }
         await writeDesired({ state: 'stopped' })
-        const waitMs = (mode === 'drain' ? o.drainTimeoutMs : 0) + o.graceMs + STOP_SLACK_MS
-        const reply: Reply | null = await o.link.ask({ op: 'stop', pipeline: name, mode }, waitMs)
+        const waitMs = (mode === 'drain' ? options.drainTimeoutMs : 0) + options.graceMs + STOP_SLACK_MS
+        const reply: Reply | null = await options.link.ask({ op: 'stop', pipeline: name, mode }, waitMs)
         if (!reply?.ok) {
           const survivors = await force(live.instance_id)
           return { ok: true, pid: daemon.pid, survivors, forced: true }
         }
         // The daemon exits with its last pipeline: the answer waits for it to be gone.
-        if (o.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
+        if (options.link.running().length === 0) await waitForExit(daemon.pid, daemon.instance_id, 2000)
         // Whatever of the tree is still alive now survived the daemon's own sweep (a pid it
         // reported may survive ours too: listed once).
-        const late = await sweepTree(o.procs, live.instance_id)
+        const late = await sweepTree(options.procs, live.instance_id)
         const survivors = [...new Set([...(reply.survivors ?? []), ...late.killed, ...late.left])]
         return { ok: true, pid: daemon.pid, survivors, forced: false }
       })
@@ -154,15 +154,15 @@ export function createLocalController(o: LocalControllerOptions): CronController
 
     async status(): Promise<DaemonStatus> {
       // Another server may have started the daemon since we last looked.
-      await o.link.connect()
-      const live = o.link.live(name)
-      const daemon = o.link.daemon()
+      await options.link.connect()
+      const live = options.link.live(name)
+      const daemon = options.link.daemon()
       if (!live || !daemon) {
         // Nothing of ours runs it: a state file left behind is stale (cleaned only under the lock,
         // so a concurrent start is never undone). Without one, nothing is read but this file.
-        const seen = await o.state.read()
-        if (seen.value || 'corrupt' in seen) await o.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
-        const loop = o.keeper.crashLoop()
+        const seen = await options.state.read()
+        if (seen.value || 'corrupt' in seen) await options.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
+        const loop = options.keeper.crashLoop()
         return {
           is_running: false,
           pid: null,
@@ -194,12 +194,12 @@ export function createLocalController(o: LocalControllerOptions): CronController
     },
 
     async runNow() {
-      await o.link.connect()
-      if (!o.link.live(name)) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
-      const pid = o.link.daemon()?.pid
+      await options.link.connect()
+      if (!options.link.live(name)) return { ok: false, reason: 'not_running', detail: 'Daemon is not running' }
+      const pid = options.link.daemon()?.pid
       // The daemon drops a request it reads after this: a 503 below is never followed by a run.
       const expiresAt = now().getTime() + answerTimeoutMs - 250
-      const reply = await o.link.ask({ op: 'run', pipeline: name, expires_at: expiresAt }, answerTimeoutMs)
+      const reply = await options.link.ask({ op: 'run', pipeline: name, expires_at: expiresAt }, answerTimeoutMs)
       if (!reply) throw new ApiError(503, `Daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s (PID: ${pid}); it may be frozen or overloaded. No run was started.`)
       if (reply.ok) return { ok: true, runId: reply.run_id! }
       return { ok: false, reason: reply.refusal === 'not_running' ? 'not_running' : 'busy', detail: reply.detail }
@@ -215,9 +215,9 @@ export function createLocalController(o: LocalControllerOptions): CronController
 
   function toggle(op: 'pause' | 'resume', paused: boolean) {
     return locked(op, async () => {
-      await o.link.connect(true)
-      if (!o.link.live(name)) return { ok: false as const, reason: 'not_running' as const, detail: 'Daemon is not running' }
-      const reply = await o.link.ask({ op, pipeline: name }, answerTimeoutMs)
+      await options.link.connect(true)
+      if (!options.link.live(name)) return { ok: false as const, reason: 'not_running' as const, detail: 'Daemon is not running' }
+      const reply = await options.link.ask({ op, pipeline: name }, answerTimeoutMs)
       if (!reply) throw new ApiError(503, `The daemon did not answer within ${Math.round(answerTimeoutMs / 1000)} s`)
       if (!reply.ok) return { ok: false as const, reason: 'conflict' as const, detail: reply.detail }
       // Kept on disk, so a restarted daemon (or server) keeps the pipeline paused.

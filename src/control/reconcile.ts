@@ -19,28 +19,28 @@ export type Reconciled = { live: true } | { live: false; abandoned: RunRecord[] 
  * `abandoned`, with `why`), and its state file. A state naming a live daemon of ours is left alone;
  * a pid is never signalled because a state file names it. Returns whether a live daemon holds it.
  */
-export async function reconcilePipeline(o: PipelineLeftovers, why: string): Promise<Reconciled> {
-  const read = await o.state.read()
-  if ('corrupt' in read) await o.state.quarantine()
+export async function reconcilePipeline(leftovers: PipelineLeftovers, why: string): Promise<Reconciled> {
+  const read = await leftovers.state.read()
+  if ('corrupt' in read) await leftovers.state.quarantine()
   const state = read.value
   if (state) {
-    if ((await o.procs.identify(state.pid, state.daemon_instance)) === 'ours') return { live: true }
-    await sweepTree(o.procs, state.instance_id)
-    for (const lost of state.pending_webhooks ?? []) o.note?.(`Webhook ${lost.event} for run ${lost.run_id} → ${lost.to}: lost (${why.replace(/ during the run$/, '')})`)
-    await o.state.remove()
+    if ((await leftovers.procs.identify(state.pid, state.daemon_instance)) === 'ours') return { live: true }
+    await sweepTree(leftovers.procs, state.instance_id)
+    for (const lost of state.pending_webhooks ?? []) leftovers.note?.(`Webhook ${lost.event} for run ${lost.run_id} → ${lost.to}: lost (${why.replace(/ during the run$/, '')})`)
+    await leftovers.state.remove()
   }
-  return { live: false, abandoned: await abandonRunning(o, why) }
+  return { live: false, abandoned: await abandonRunning(leftovers, why) }
 }
 
 /** Every run still recorded `running` becomes `abandoned`: no daemon is left to finish it. */
-export async function abandonRunning(o: Pick<PipelineLeftovers, 'runs' | 'now'>, why: string): Promise<RunRecord[]> {
-  const now = o.now ?? (() => new Date())
+export async function abandonRunning(leftovers: Pick<PipelineLeftovers, 'runs' | 'now'>, why: string): Promise<RunRecord[]> {
+  const now = leftovers.now ?? (() => new Date())
   const abandoned: RunRecord[] = []
-  for (const run of await o.runs.list(20)) {
+  for (const run of await leftovers.runs.list(20)) {
     if (run.status !== 'running') continue
     const finished = now()
     const record: RunRecord = { ...run, status: 'abandoned', reason: why, finished_at: finished.toISOString(), duration_ms: finished.getTime() - Date.parse(run.started_at) }
-    await o.runs.append(record)
+    await leftovers.runs.append(record)
     abandoned.push(record)
   }
   return abandoned

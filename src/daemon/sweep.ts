@@ -28,13 +28,13 @@ export interface SweepResult {
  * itself in a new session is ended too (one scan then SIGKILL let it run on: 152 generations
  * at the stop, 942 ten seconds later). Only pids `findTagged` reports, minus `spare`, are signalled.
  */
-export async function sweepTree(procs: ProcessControl, instanceId: string, o: SweepOptions = {}): Promise<SweepResult> {
-  const now = o.now ?? Date.now
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
-  const spare = new Set(o.spare ?? [])
-  const quietScans = o.quietScans ?? 3
-  const maxRounds = o.maxRounds ?? 200
-  const deadline = now() + (o.timeoutMs ?? 2000)
+export async function sweepTree(procs: ProcessControl, instanceId: string, options: SweepOptions = {}): Promise<SweepResult> {
+  const now = options.now ?? Date.now
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
+  const spare = new Set(options.spare ?? [])
+  const quietScans = options.quietScans ?? 3
+  const maxRounds = options.maxRounds ?? 200
+  const deadline = now() + (options.timeoutMs ?? 2000)
   const scan = async () => (await procs.findTagged(instanceId)).filter((pid) => !spare.has(pid))
   const killed = new Set<number>()
   let quiet = 0
@@ -53,7 +53,7 @@ export async function sweepTree(procs: ProcessControl, instanceId: string, o: Sw
     for (const pid of found) procs.signal(pid, 'SIGSTOP')
     for (const pid of found) if (procs.signal(pid, 'SIGKILL')) killed.add(pid)
     // New pids are chased at once; pids killed before are still exiting, so give them a moment.
-    if (!fresh) await sleep(o.pollMs ?? 10)
+    if (!fresh) await sleep(options.pollMs ?? 10)
   }
   const left = await scan()
   return { killed: sorted(killed).filter((pid) => !left.includes(pid)), left }

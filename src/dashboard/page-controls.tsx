@@ -1,5 +1,18 @@
 /** @jsxImportSource hono/jsx */
-import type { FC } from 'hono/jsx'
+import type { FC, PropsWithChildren } from 'hono/jsx'
+
+/** A labelled input with its hint and its (hidden until needed) error, which the input is described by. */
+const Field: FC<PropsWithChildren<{ id: string; mode?: string; label: string; hint: string; input: Record<string, string | boolean> }>> = ({ id, mode, label, hint, input, children }) => (
+  <div class="field" data-mode={mode}>
+    <label for={id}>{label}</label>
+    <input id={id} {...input} aria-describedby={`${id}-hint ${id}-error`} />
+    {children}
+    <p id={`${id}-hint`} class="hint">
+      {hint}
+    </p>
+    <p id={`${id}-error`} class="field-error" hidden></p>
+  </div>
+)
 
 /** The controls of one pipeline: start (interval or cron), stop, pause/resume, run now, clear logs. */
 export const ControlsCard: FC<{ minIntervalSeconds: number }> = ({ minIntervalSeconds }) => (
@@ -15,59 +28,28 @@ export const ControlsCard: FC<{ minIntervalSeconds: number }> = ({ minIntervalSe
           <input type="radio" name="mode" value="cron" /> On a cron schedule
         </label>
       </fieldset>
-      <div class="field" data-mode="interval">
-        <label for="interval">Interval in seconds</label>
-        <input
-          id="interval"
-          name="interval_seconds"
-          type="number"
-          inputmode="numeric"
-          min={String(minIntervalSeconds)}
-          step="1"
-          value={String(Math.max(60, minIntervalSeconds))}
-          aria-describedby="interval-hint interval-error"
-        />
-        <p id="interval-hint" class="hint">
-          A whole number, at least {minIntervalSeconds}.
-        </p>
-        <p id="interval-error" class="field-error" hidden></p>
-      </div>
+      <Field
+        id="interval"
+        mode="interval"
+        label="Interval in seconds"
+        hint={`A whole number, at least ${minIntervalSeconds}.`}
+        input={{ name: 'interval_seconds', type: 'number', inputmode: 'numeric', min: String(minIntervalSeconds), step: '1', value: String(Math.max(60, minIntervalSeconds)) }}
+      />
       <div class="row" data-mode="cron" hidden>
-        <div class="field">
-          <label for="cron">Cron expression</label>
-          <input
-            id="cron"
-            name="cron"
-            type="text"
-            class="mono"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder="*/5 * * * *"
-            aria-describedby="cron-hint cron-error"
-          />
-          <p id="cron-hint" class="hint">
-            5 fields, or 6 with seconds first.
-          </p>
-          <p id="cron-error" class="field-error" hidden></p>
-        </div>
-        <div class="field">
-          <label for="timezone">Time zone</label>
-          <input
-            id="timezone"
-            name="timezone"
-            type="text"
-            list="timezones"
-            autocomplete="off"
-            spellcheck={false}
-            placeholder="the server's"
-            aria-describedby="timezone-hint timezone-error"
-          />
+        <Field
+          id="cron"
+          label="Cron expression"
+          hint="5 fields, or 6 with seconds first."
+          input={{ name: 'cron', type: 'text', class: 'mono', autocomplete: 'off', spellcheck: false, placeholder: '*/5 * * * *' }}
+        />
+        <Field
+          id="timezone"
+          label="Time zone"
+          hint="IANA name, e.g. Europe/Berlin. Empty: the server's."
+          input={{ name: 'timezone', type: 'text', list: 'timezones', autocomplete: 'off', spellcheck: false, placeholder: "the server's" }}
+        >
           <datalist id="timezones"></datalist>
-          <p id="timezone-hint" class="hint">
-            IANA name, e.g. Europe/Berlin. Empty: the server's.
-          </p>
-          <p id="timezone-error" class="field-error" hidden></p>
-        </div>
+        </Field>
       </div>
       <label class="check">
         <input type="checkbox" id="run-immediately" name="run_immediately" checked /> Run once right away

@@ -57,26 +57,12 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
         <section class="card wide" aria-labelledby="pipelines-h">
           <h2 id="pipelines-h">Pipelines</h2>
           <p id="pipelines-note" class="form-error" role="status" hidden></p>
-          <div class="table-wrap" tabindex={0} role="region" aria-label="Pipelines table (scrolls sideways on narrow screens)">
-            <table id="pipelines">
-              <caption class="sr-only">Every pipeline of this server. Choose one to see and control it.</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Pipeline</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Next run</th>
-                  <th scope="col">Last run</th>
-                </tr>
-              </thead>
-              <tbody id="pipelines-body">
-                <tr>
-                  <td colspan={4} class="muted">
-                    Loading…
-                  </td>
-                </tr>
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            id="pipelines"
+            name="Pipelines"
+            caption="Every pipeline of this server. Choose one to see and control it."
+            columns={[['Pipeline'], ['State'], ['Next run'], ['Last run']]}
+          />
         </section>
       </main>
       <main id="pipeline-view">
@@ -147,27 +133,12 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
               </ul>
             </figcaption>
           </figure>
-          <div class="table-wrap" tabindex={0} role="region" aria-label="Runs table (scrolls sideways on narrow screens)">
-            <table id="runs">
-              <caption class="sr-only">Recent runs, newest first. Choose a run to see its steps and log.</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="hide-narrow">Trigger</th>
-                  <th scope="col">Started</th>
-                  <th scope="col" class="num">Duration</th>
-                  <th scope="col">Failing step</th>
-                </tr>
-              </thead>
-              <tbody id="runs-body">
-                <tr>
-                  <td colspan={5} class="muted">
-                    Loading…
-                  </td>
-                </tr>
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            id="runs"
+            name="Runs"
+            caption="Recent runs, newest first. Choose a run to see its steps and log."
+            columns={[['Status'], ['Trigger', 'hide-narrow'], ['Started'], ['Duration', 'num'], ['Failing step']]}
+          />
           <section id="run-detail" class="detail" aria-labelledby="run-detail-h" hidden>
             <div class="detail-head">
               <h3 id="run-detail-h" tabindex={-1}>
@@ -240,6 +211,31 @@ export const DashboardPage: FC<PageProps> = ({ minIntervalSeconds, assets }) => 
 )
 
 /** The whole document, doctype included. */
+/** A table the client fills (its body `#<id>-body`), in a region that scrolls sideways on narrow screens. */
+const ScrollTable: FC<{ id: string; name: string; caption: string; columns: [label: string, cls?: string][] }> = ({ id, name, caption, columns }) => (
+  <div class="table-wrap" tabindex={0} role="region" aria-label={`${name} table (scrolls sideways on narrow screens)`}>
+    <table id={id}>
+      <caption class="sr-only">{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map(([label, cls]) => (
+            <th scope="col" class={cls}>
+              {label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody id={`${id}-body`}>
+        <tr>
+          <td colspan={columns.length} class="muted">
+            Loading…
+          </td>
+        </tr>
+      </tbody>
+    </table>
+  </div>
+)
+
 export function renderDashboard(props: PageProps): string {
   return `<!DOCTYPE html>${String(<DashboardPage {...props} />)}`
 }

@@ -1,18 +1,33 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { etag } from 'hono/etag'
 import { basePath } from 'hono/route'
+import { secureHeaders } from 'hono/secure-headers'
 import type { AppSettings } from '../app-deps.js'
 import { ApiError } from '../errors.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 import { DASHBOARD_ASSETS, assetUrl, isDashboardAssetName } from './assets.js'
 import { renderDashboard } from './page.js'
 
 /** Everything the page may load or call: its own origin only, no inline script or style. */
-export const DASHBOARD_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-  "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+const DASHBOARD_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+}
 
-const page = createRoute({
+/**
+ * The page's and its files' headers: the CSP above, no sniffing, no referrer, no framing. No HSTS:
+ * whether TLS fronts the server is for whoever runs it to say.
+ */
+const dashboardHeaders = secureHeaders({ contentSecurityPolicy: DASHBOARD_CSP, xFrameOptions: 'DENY', strictTransportSecurity: false })
+
+const page = defineRoute({
   method: 'get',
   path: '/',
   tags: ['dashboard'],
@@ -24,7 +39,7 @@ const page = createRoute({
   },
 })
 
-const asset = createRoute({
+const asset = defineRoute({
   method: 'get',
   path: '/assets/{name}',
   tags: ['dashboard'],
@@ -38,28 +53,21 @@ const asset = createRoute({
   responses: {
     200: { description: 'The file', content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() }, 'image/svg+xml': { schema: z.string() } } },
     304: { description: 'Not modified (the `If-None-Match` ETag is current)' },
-    ...errorResponses(404),
   },
-})
+}, { errors: [404] })
 
 /**
  * `GET /` (the dashboard) and `GET /assets/{name}`. All URLs in the page are relative, so it
  * works under any mount prefix: `/prefix` redirects to `/prefix/`, which serves the page.
  */
-export function dashboardRoutes(o: Pick<AppSettings, 'minIntervalSeconds'>) {
+export function dashboardRoutes(settings: Pick<AppSettings, 'minIntervalSeconds'>) {
   let html: string | null = null
   const servePage = (c: Context) => {
     html ??= renderDashboard({
-      minIntervalSeconds: o.minIntervalSeconds ?? 10,
+      minIntervalSeconds: settings.minIntervalSeconds ?? 10,
       assets: { js: assetUrl('dashboard.js'), css: assetUrl('dashboard.css'), icon: assetUrl('dashboard-icon.svg') },
     })
-    return c.body(html, 200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      'Content-Security-Policy': DASHBOARD_CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-    })
+    return c.body(html, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })
   }
 
   const group = routeGroup()
@@ -67,40 +75,35 @@ export function dashboardRoutes(o: Pick<AppSettings, 'minIntervalSeconds'>) {
   group.use('*', async (c, next) => {
     if ((c.req.method === 'GET' || c.req.method === 'HEAD') && c.req.path.endsWith('/')) {
       const base = basePath(c)
-      if (base !== '/' && c.req.path === `${base}/`) return servePage(c)
+      if (base !== '/' && c.req.path === `${base}/`) {
+        await dashboardHeaders(c, async () => void (c.res = servePage(c)))
+        return c.res
+      }
     }
     return next()
   })
+  group.use('/', dashboardHeaders)
+  // The handler names each file's ETag (its content hash); hono's etag answers 304 to it.
+  group.use('/assets/*', dashboardHeaders, etag())
   return group
     .openapi(page, (c) => {
       const url = new URL(c.req.url)
       if (!url.pathname.endsWith('/')) {
         // Relative, so it stays right behind a proxy that adds its own prefix.
         const last = url.pathname.slice(url.pathname.lastIndexOf('/') + 1)
-        return c.body(null, 301, { Location: `${last}/${url.search}`, 'Cache-Control': 'no-cache' }) as never
+        return c.body(null, 301, { Location: `${last}/${url.search}`, 'Cache-Control': 'no-cache' })
       }
-      return servePage(c) as never
+      return servePage(c)
     })
     .openapi(asset, (c) => {
       const { name } = c.req.valid('param')
       if (!isDashboardAssetName(name)) throw new ApiError(404, `Not found: no dashboard asset named "${name}"`)
       const file = DASHBOARD_ASSETS[name]
-      const etag = `"${file.hash}"`
-      const headers = {
-        ETag: etag,
+      return c.body(file.body, 200, {
+        'Content-Type': file.type,
+        ETag: `"${file.hash}"`,
         // Versioned URLs never change; anything else is revalidated.
         'Cache-Control': c.req.valid('query').v === file.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
-        'X-Content-Type-Options': 'nosniff',
-      }
-      if (matchesEtag(c.req.header('If-None-Match'), etag)) return c.body(null, 304, headers) as never
-      return c.body(file.body, 200, { ...headers, 'Content-Type': file.type }) as never
+      })
     })
-}
-
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '')
-    return tag === etag || tag === '*'
-  })
 }

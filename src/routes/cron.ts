@@ -1,9 +1,9 @@
-import { createRoute } from '@hono/zod-openapi'
 import type { AppSettings } from '../app-deps.js'
 import { ApiError } from '../errors.js'
 import type { Schedule } from '../schedule.js'
 import { describeSchedule } from '../schedule.js'
-import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
+import { runNowExamples, startExamples, stopExamples } from '../docs/examples.js'
+import { defineRoute, jsonResponse, routeGroup } from '../route-kit.js'
 import {
   runNowResultSchema,
   startBodySchema,
@@ -21,63 +21,60 @@ export function cronRoutes<P extends string>(scope: PipelineScope<P>, settings: 
   const startBody = startBodySchema(minInterval)
   const params = scope.params ? { params: scope.params } : {}
 
-  const start = createRoute({
+  const start = defineRoute({
     method: 'post',
     path: `${scope.prefix}/start`,
     tags: ['daemon'],
     summary: 'Start the pipeline daemon',
     description: `Every \`interval_seconds\` (an integer >= ${minInterval}; 120 when the body is empty), or on a \`cron\` expression in an optional \`timezone\`.`,
     request: { ...params, body: { content: { 'application/json': { schema: startBody } }, required: false } },
-    responses: {
-      200: jsonResponse(successSchema, 'Started'),
-      ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503),
-    },
-  })
+    responses: { 200: jsonResponse(successSchema, 'Started') },
+  }, { guarded: true, errors: [404, 409, 503], examples: startExamples.responses, bodyExamples: startExamples.body })
 
-  const stop = createRoute({
+  const stop = defineRoute({
     method: 'post',
     path: `${scope.prefix}/stop`,
     tags: ['daemon'],
     summary: 'Stop the daemon gracefully',
     request: { ...params, body: { content: { 'application/json': { schema: stopBodySchema } }, required: false } },
-    responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left'), ...errorResponses(400, 401, 404, 409, 413, 415, 500, 503) },
-  })
+    responses: { 200: jsonResponse(stopResultSchema, 'Stopped; no process of its tree is left') },
+  }, { guarded: true, errors: [404, 409, 503], examples: stopExamples.responses, bodyExamples: stopExamples.body })
 
-  const status = createRoute({
+  const status = defineRoute({
     method: 'get',
     path: `${scope.prefix}/status`,
     tags: ['daemon'],
     summary: 'Daemon status, schedule, current and last run',
     request: { ...params },
-    responses: { 200: jsonResponse(statusSchema, 'Status'), ...errorResponses(401, 404, 500) },
-  })
+    responses: { 200: jsonResponse(statusSchema, 'Status') },
+  }, { guarded: true, errors: [404] })
 
-  const runNow = createRoute({
+  const runNow = defineRoute({
     method: 'post',
     path: `${scope.prefix}/run`,
     tags: ['runs'],
     summary: 'Run the pipeline now, in the running daemon',
     request: { ...params },
-    responses: { 200: jsonResponse(runNowResultSchema, 'Run started'), ...errorResponses(401, 404, 409, 500, 503) },
-  })
+    responses: { 200: jsonResponse(runNowResultSchema, 'Run started') },
+  }, { guarded: true, errors: [404, 409, 503], examples: runNowExamples })
 
-  const pause = createRoute({
+  const pause = defineRoute({
     method: 'post',
     path: `${scope.prefix}/pause`,
     tags: ['daemon'],
     summary: 'Pause: keep the schedule, skip scheduled runs (recorded `skipped`, reason `paused`)',
     request: { ...params },
-    responses: { 200: jsonResponse(successSchema, 'Paused'), ...errorResponses(401, 404, 409, 500, 503) },
-  })
+    responses: { 200: jsonResponse(successSchema, 'Paused') },
+  }, { guarded: true, errors: [404, 409, 503] })
 
-  const resume = createRoute({
+  const resume = defineRoute({
     method: 'post',
     path: `${scope.prefix}/resume`,
     tags: ['daemon'],
     summary: 'Resume a paused pipeline',
     request: { ...params },
-    responses: { 200: jsonResponse(successSchema, 'Resumed'), ...errorResponses(401, 404, 409, 500, 503) },
-  })
+    responses: { 200: jsonResponse(successSchema, 'Resumed') },
+  }, { guarded: true, errors: [404, 409, 503] })
 
   const ok = (message: string) => ({ success: true as const, message, timestamp: new Date().toISOString() })
 

@@ -1,16 +1,18 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { etag } from 'hono/etag'
 import type { AppSettings } from '../app-deps.js'
 import { DOCS_ASSET_TYPES, isDocsAssetName, rewriteDocsAsset } from '../docs/assets.js'
 import type { DocsAssetName } from '../docs/assets.js'
-import { API_TITLE, buildOpenApiDocument, withServer } from '../docs/openapi.js'
+import { API_TITLE, buildOpenApiDocument } from '../docs/openapi.js'
 import type { OpenApiSource } from '../docs/openapi.js'
 import { redocPage, swaggerPage } from '../docs/pages.js'
 import { ApiError } from '../errors.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } })
 
-const openapi = createRoute({
+const openapi = defineRoute({
   method: 'get',
   path: '/openapi.json',
   tags: ['docs'],
@@ -18,27 +20,17 @@ const openapi = createRoute({
   description: '`servers` holds the path the app is mounted under, so the document is right behind a prefix too.',
   responses: {
     200: { description: 'The document', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
-    ...errorResponses(500),
   },
 })
 
-const swagger = createRoute({
-  method: 'get',
-  path: '/docs',
-  tags: ['docs'],
-  summary: 'Swagger UI',
-  responses: { 200: html('The Swagger UI page; its assets come from this server'), ...errorResponses(500) },
-})
+/** A page that renders the document; its assets come from this server. */
+const pageRoute = <P extends string>(path: P, summary: string) =>
+  defineRoute({ method: 'get', path, tags: ['docs'], summary, responses: { 200: html(`The ${summary} page; its assets come from this server`) } })
 
-const redoc = createRoute({
-  method: 'get',
-  path: '/redoc',
-  tags: ['docs'],
-  summary: 'ReDoc',
-  responses: { 200: html('The ReDoc page; its assets come from this server'), ...errorResponses(500) },
-})
+const swagger = pageRoute('/docs', 'Swagger UI')
+const redoc = pageRoute('/redoc', 'ReDoc')
 
-const asset = createRoute({
+const asset = defineRoute({
   method: 'get',
   path: '/docs/assets/{name}',
   tags: ['docs'],
@@ -50,32 +42,31 @@ const asset = createRoute({
   },
   responses: {
     200: { description: 'The file', content: Object.fromEntries(uniqueTypes().map((t) => [t, { schema: z.string() }])) },
-    ...errorResponses(404, 500),
   },
-})
+}, { errors: [404] })
 
-const favicon = createRoute({
+const favicon = defineRoute({
   method: 'get',
   path: '/favicon.ico',
   tags: ['docs'],
   summary: 'The favicon',
-  responses: { 200: { description: 'A PNG icon', content: { 'image/png': { schema: z.string() } } }, ...errorResponses(404, 500) },
-})
+  responses: { 200: { description: 'A PNG icon', content: { 'image/png': { schema: z.string() } } } },
+}, { errors: [404] })
 
 /**
  * `/openapi.json`, `/docs` (Swagger UI), `/redoc`, their assets and a favicon. All public (they
  * carry no pipeline data) and served by the app itself: the pages make no request to another host.
- * `source` is the whole app, so the document covers every route registered with `createRoute`.
+ * `source` is the whole app, so the document covers every route defined with `defineRoute`.
  */
-export function docsRoutes(o: AppSettings, source: OpenApiSource) {
-  // Built on first use: by then every route of the app is registered.
-  let document: ReturnType<typeof buildOpenApiDocument> | null = null
-  const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array | string; type: string } | null>>()
+export function docsRoutes(settings: AppSettings, source: OpenApiSource) {
+  // Built on first use (by then every route of the app is registered), once per mount prefix.
+  const documents = new Map<string, ReturnType<typeof buildOpenApiDocument>>()
+  const assets = new Map<DocsAssetName, Promise<{ body: Uint8Array<ArrayBuffer> | string; type: string } | null>>()
 
   const loadAsset = (name: DocsAssetName) => {
     let hit = assets.get(name)
     if (!hit) {
-      hit = readAsset(o, name)
+      hit = readAsset(settings, name)
       hit.catch(() => assets.delete(name))
       assets.set(name, hit)
     }
@@ -86,33 +77,39 @@ export function docsRoutes(o: AppSettings, source: OpenApiSource) {
     if (!found) throw new ApiError(404, `Not found: ${path} (the docs assets are not available on this server)`)
     return found
   }
-  const page = (body: string) => new Response(body, { headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' } })
+  const page = (c: Context, body: string) => c.body(body, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })
+  const file = (c: Context, found: { body: Uint8Array<ArrayBuffer> | string; type: string }) =>
+    c.body(found.body, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' })
 
-  return routeGroup()
+  const group = routeGroup()
+  // The files change only with the package: hono's etag tags them by content and answers 304.
+  group.use('/docs/assets/*', etag())
+  group.use('/favicon.ico', etag())
+  return group
     .openapi(openapi, (c) => {
-      document ??= buildOpenApiDocument(source)
       const prefix = c.req.path.replace(/\/+$/, '').slice(0, -'/openapi.json'.length)
-      return c.json(withServer(document, prefix), 200)
+      let document = documents.get(prefix)
+      if (!document) documents.set(prefix, (document = buildOpenApiDocument(source, prefix)))
+      return c.json(document, 200)
     })
-    .openapi(swagger, () => page(swaggerPage(API_TITLE)) as never)
-    .openapi(redoc, () => page(redocPage(API_TITLE)) as never)
+    .openapi(swagger, (c) => page(c, swaggerPage(API_TITLE)))
+    .openapi(redoc, (c) => page(c, redocPage(API_TITLE)))
     .openapi(asset, async (c) => {
       const { name } = c.req.valid('param')
       if (!isDocsAssetName(name)) throw new ApiError(404, `Not found: no docs asset named "${name}"`)
-      const found = await serveAsset(name, c.req.path)
-      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+      return file(c, await serveAsset(name, c.req.path))
     })
     .openapi(favicon, async (c) => {
-      const found = await serveAsset('favicon-32x32.png', c.req.path)
-      return c.body(found.body as never, 200, { 'Content-Type': found.type, 'Cache-Control': 'public, max-age=86400' }) as never
+      return file(c, await serveAsset('favicon-32x32.png', c.req.path))
     })
 }
 
-async function readAsset(o: AppSettings, name: DocsAssetName) {
-  const body = await o.docsAssets?.get(name)
+async function readAsset(settings: AppSettings, name: DocsAssetName) {
+  const body = await settings.docsAssets?.get(name)
   if (body == null) return null
   const type = DOCS_ASSET_TYPES[name]
-  if (type.startsWith('image/')) return { body, type }
+  // A copy the answer may own (the port may hand out a view of a larger buffer).
+  if (type.startsWith('image/')) return { body: typeof body === 'string' ? body : new Uint8Array(body), type }
   const text = typeof body === 'string' ? body : new TextDecoder().decode(body)
   return { body: rewriteDocsAsset(name, text), type }
 }

@@ -1,11 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import type { AppSettings } from '../app-deps.js'
 import type { Slots } from '../answer-slots.js'
 import { ApiError } from '../errors.js'
 import { largeAnswer, logsJson, plainText } from '../large-answer.js'
 import type { LogEvent } from '../ports.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { badQueryExamples, clearLogsExamples } from '../docs/examples.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 import { linesQuerySchema, logsSchema, successSchema } from '../schemas.js'
 import { audit } from './audit.js'
 import type { PipelineScope } from './scope.js'
@@ -29,7 +30,7 @@ export function logRoutes<P extends string>(
 ) {
   const { answers, streams } = slots
   const params = scope.params ? { params: scope.params } : {}
-  const logs = createRoute({
+  const logs = defineRoute({
     method: 'get',
     path: `${scope.prefix}/logs`,
     tags: ['logs'],
@@ -37,11 +38,10 @@ export function logRoutes<P extends string>(
     request: { ...params, query: linesQuerySchema },
     responses: {
       200: { description: 'The log', content: { 'application/json': { schema: logsSchema } } },
-      ...errorResponses(400, 401, 404, 500, 503),
     },
-  })
+  }, { guarded: true, errors: [404, 503], examples: badQueryExamples('lines') })
 
-  const tail = createRoute({
+  const tail = defineRoute({
     method: 'get',
     path: `${scope.prefix}/logs/tail`,
     tags: ['logs'],
@@ -52,11 +52,10 @@ export function logRoutes<P extends string>(
         description: 'The last lines',
         content: { 'text/plain': { schema: z.string().openapi({ example: '[2025-12-26 10:30:45] [1/5] Running exotel_api...\n' }) } },
       },
-      ...errorResponses(400, 401, 404, 500, 503),
     },
-  })
+  }, { guarded: true, errors: [404, 503], examples: badQueryExamples('lines') })
 
-  const clear = createRoute({
+  const clear = defineRoute({
     method: 'delete',
     path: `${scope.prefix}/logs`,
     tags: ['logs'],
@@ -64,11 +63,10 @@ export function logRoutes<P extends string>(
     request: { ...params },
     responses: {
       200: { description: 'Cleared', content: { 'application/json': { schema: successSchema } } },
-      ...errorResponses(401, 404, 500),
     },
-  })
+  }, { guarded: true, errors: [404], examples: clearLogsExamples })
 
-  const stream = createRoute({
+  const stream = defineRoute({
     method: 'get',
     path: `${scope.prefix}/logs/stream`,
     tags: ['logs'],
@@ -78,9 +76,8 @@ export function logRoutes<P extends string>(
     request: { ...params, query: linesQuerySchema },
     responses: {
       200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
-      ...errorResponses(400, 401, 404, 500, 503),
     },
-  })
+  }, { guarded: true, errors: [404, 503], examples: badQueryExamples('lines') })
 
   const heartbeatMs = settings.heartbeatMs ?? 15_000
   return routeGroup()
@@ -89,18 +86,18 @@ export function logRoutes<P extends string>(
       const { lines } = c.req.valid('query')
       // Streamed as the client reads, so a big log never sits in memory per request.
       const chunks = lines !== undefined ? pipeline.logs.readLast(lines) : pipeline.logs.readAll()
-      return (await largeAnswer(c, chunks, logsJson(), answers)) as never
+      return (await largeAnswer(c, chunks, logsJson(), answers))
     })
     .openapi(tail, async (c) => {
       const pipeline = await scope.resolve(c)
       const { lines } = c.req.valid('query')
-      return (await largeAnswer(c, pipeline.logs.readLast(lines ?? 50), plainText(), answers)) as never
+      return (await largeAnswer(c, pipeline.logs.readLast(lines ?? 50), plainText(), answers))
     })
     .openapi(stream, async (c) => {
       const { lines } = c.req.valid('query')
       const pipeline = await scope.resolve(c)
       // The runtimes drop a HEAD answer's body unread: a stream started for it would never end.
-      if (c.req.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }) as never
+      if (c.req.method === 'HEAD') return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
       const release = streams.tryTake()
       if (!release) throw new ApiError(503, `Too many live log streams (${streams.max}); try again in a moment`, { 'Retry-After': '1' })
       const abort = new AbortController()
@@ -151,7 +148,7 @@ export function logRoutes<P extends string>(
           await events.return?.()
           release()
         }
-      }) as never
+      })
     })
     .openapi(clear, async (c) => {
       const pipeline = await scope.resolve(c)

@@ -1,9 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { AppDeps } from '../app-deps.js'
 import { checkRecentSuccess } from '../dead-man-check.js'
 import { ApiError } from '../errors.js'
 import { renderMetrics } from '../metrics.js'
-import { errorResponses, routeGroup } from '../route-kit.js'
+import { deadManExamples } from '../docs/examples.js'
+import { defineRoute, routeGroup } from '../route-kit.js'
 import type { PipelineScope } from './scope.js'
 
 // Enough history for the run counts and the last success of a busy pipeline, read from memory.
@@ -30,7 +31,7 @@ const healthyBody = z.object({
 
 /** The dead-man check of one pipeline. */
 export function deadManRoutes<P extends string>(scope: PipelineScope<P>) {
-  const deadMan = createRoute({
+  const deadMan = defineRoute({
     method: 'get',
     path: `${scope.prefix}/health`,
     tags: ['monitoring'],
@@ -40,9 +41,8 @@ export function deadManRoutes<P extends string>(scope: PipelineScope<P>) {
     request: { ...(scope.params ? { params: scope.params } : {}), query: healthQuery },
     responses: {
       200: { description: 'Healthy', content: { 'application/json': { schema: healthyBody } } },
-      ...errorResponses(400, 401, 404, 503),
     },
-  })
+  }, { guarded: true, errors: [404, 503], examples: deadManExamples })
   return routeGroup().openapi(deadMan, async (c) => {
     const pipeline = await scope.resolve(c)
     const { max_age_seconds } = c.req.valid('query')
@@ -53,16 +53,15 @@ export function deadManRoutes<P extends string>(scope: PipelineScope<P>) {
   })
 }
 
-const metrics = createRoute({
+const metrics = defineRoute({
   method: 'get',
   path: '/metrics',
   tags: ['monitoring'],
   summary: 'Prometheus metrics of every pipeline (label `pipeline`)',
   responses: {
     200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
-    ...errorResponses(401, 500),
   },
-})
+}, { guarded: true })
 
 /** `/metrics`: every pipeline's series. */
 export function metricsRoutes(deps: Pick<AppDeps, 'pipelines' | 'daemonMetrics'>) {

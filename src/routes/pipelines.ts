@@ -1,16 +1,15 @@
-import { createRoute } from '@hono/zod-openapi'
 import type { PipelineCatalog } from '../control/catalog.js'
-import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
+import { defineRoute, jsonResponse, routeGroup } from '../route-kit.js'
 import { pipelinesSchema } from '../schemas.js'
 
-const list = createRoute({
+const list = defineRoute({
   method: 'get',
   path: '/api/pipelines',
   tags: ['pipelines'],
   summary: 'Every pipeline with its state, sorted by name',
   description: 'A file added to the pipelines folder appears here without a restart.',
-  responses: { 200: jsonResponse(pipelinesSchema, 'The pipelines'), ...errorResponses(401, 500) },
-})
+  responses: { 200: jsonResponse(pipelinesSchema, 'The pipelines') },
+}, { guarded: true })
 
 /** `GET /api/pipelines`. */
 export function pipelineListRoutes(catalog: PipelineCatalog) {

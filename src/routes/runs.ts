@@ -1,8 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Slots } from '../answer-slots.js'
 import { ApiError } from '../errors.js'
 import { largeAnswer, logsJson } from '../large-answer.js'
-import { errorResponses, jsonResponse, routeGroup } from '../route-kit.js'
+import { badQueryExamples, runExamples, runLogsExamples } from '../docs/examples.js'
+import { defineRoute, jsonResponse, routeGroup } from '../route-kit.js'
 import { runLines } from '../run-log.js'
 import { limitQuerySchema, logsSchema, runRecordSchema, runsSchema } from '../schemas.js'
 import type { PipelineScope } from './scope.js'
@@ -17,32 +18,32 @@ const idParam = z.object({
 
 /** The run history of one pipeline, and each run's own log lines (streamed: `answers` is shared by every scope). */
 export function runRoutes<P extends string>(scope: PipelineScope<P>, answers: Slots) {
-  const runs = createRoute({
+  const runs = defineRoute({
     method: 'get',
     path: `${scope.prefix}/runs`,
     tags: ['runs'],
     summary: 'Past runs, newest first (default 50)',
     request: { ...(scope.params ? { params: scope.params } : {}), query: limitQuerySchema },
-    responses: { 200: jsonResponse(runsSchema, 'Runs'), ...errorResponses(400, 401, 404, 500) },
-  })
+    responses: { 200: jsonResponse(runsSchema, 'Runs') },
+  }, { guarded: true, errors: [404], examples: badQueryExamples('limit') })
 
-  const run = createRoute({
+  const run = defineRoute({
     method: 'get',
     path: `${scope.prefix}/runs/{id}`,
     tags: ['runs'],
     summary: 'One run',
     request: { params: withScopeParams(scope, idParam) },
-    responses: { 200: jsonResponse(runRecordSchema, 'The run'), ...errorResponses(400, 401, 404, 500) },
-  })
+    responses: { 200: jsonResponse(runRecordSchema, 'The run') },
+  }, { guarded: true, errors: [404], examples: runExamples })
 
-  const runLogs = createRoute({
+  const runLogs = defineRoute({
     method: 'get',
     path: `${scope.prefix}/runs/{id}/logs`,
     tags: ['runs'],
     summary: "One run's log lines, while they are in the retained log files",
     request: { params: withScopeParams(scope, idParam) },
-    responses: { 200: jsonResponse(logsSchema, "The run's lines"), ...errorResponses(400, 401, 404, 500, 503) },
-  })
+    responses: { 200: jsonResponse(logsSchema, "The run's lines") },
+  }, { guarded: true, errors: [404, 503], examples: runLogsExamples })
 
   return routeGroup()
     .openapi(runs, async (c) => {
@@ -67,7 +68,7 @@ export function runRoutes<P extends string>(scope: PipelineScope<P>, answers: Sl
         const known = await pipeline.runs.get(id)
         throw new ApiError(404, known ? `The log lines of run ${id} are no longer in the retained log files` : `Run not found: ${id}`)
       }
-      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers)) as never
+      return (await largeAnswer(c, asText(first.value, batches), logsJson(), answers))
     })
 }
 

@@ -3,18 +3,14 @@
  * daemon: the list, opening one (#pipeline=name, kept across a reload), starting it from the
  * page, the way back; and pause / resume with one pipeline, where the page looks as before.
  */
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, requireChromium } from '../helpers/browser.js'
-import { FIXTURES, ROOT, call, startServer, type TestServer } from '../helpers/server.js'
+import { describe, expect, it } from 'vitest'
+import { requireChromium } from '../helpers/browser.js'
+import { FIXTURES, call, startServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
-import { expectContrast, expectOnlyLoopback, expectText, openPage } from './support.js'
+import { browserSession, expectContrast, expectOnlyLoopback, expectText, openPage, SHOTS } from './support.js'
 
 const hasChromium = requireChromium('dashboard (many pipelines)')
-// Saved on every run into test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the README's copy.
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots')
 
 const printing = (name: string, out: number, err: number) => ({
   name,
@@ -22,25 +18,14 @@ const printing = (name: string, out: number, err: number) => ({
 })
 
 describe.runIf(hasChromium)('dashboard with several pipelines, in a browser', () => {
-  let browser: Browser
-  const servers: TestServer[] = []
-
-  beforeAll(async () => {
-    browser = await launchChromium()
-    mkdirSync(SHOTS, { recursive: true })
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    for (const s of servers) await s.cleanup()
-  })
+  const session = browserSession()
 
   it('lists every pipeline with its state, opens one, starts it from the page, keeps it across a reload and goes back', { timeout: 60_000 }, async () => {
     const server = await startServer({ pipelines: { alpha: printing('alpha', 3, 1), beta: printing('beta', 2, 0) } })
-    servers.push(server)
+    session.servers.push(server)
     // beta is started by another client; alpha stays stopped.
     expect((await call(server.url, 'POST', '/api/pipelines/beta/start', { json: { interval_seconds: 3600 } })).status).toBe(200)
-    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 900 })
+    const { context, page, requests, problems } = await openPage(session.browser, server.url + '/', { width: 1280, height: 900 })
 
     // The list: one row per pipeline, sorted by name, with state, next run and last run.
     await waitFor(() => page.locator('#pipelines-view').isVisible(), { what: 'the list of pipelines' })
@@ -117,8 +102,8 @@ describe.runIf(hasChromium)('dashboard with several pipelines, in a browser', ()
 
   it('pauses and resumes from the page with one pipeline (no list), and shows the 409 detail - another client paused first', { timeout: 60_000 }, async () => {
     const server = await startServer({ pipeline: printing('solo', 2, 0) })
-    servers.push(server)
-    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 900 })
+    session.servers.push(server)
+    const { context, page, requests, problems } = await openPage(session.browser, server.url + '/', { width: 1280, height: 900 })
 
     // One pipeline: its view, as the page always looked; no list, no way "back".
     await expectText(page, '#state-badge', /Stopped/)

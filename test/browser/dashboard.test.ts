@@ -3,37 +3,18 @@
  * built server and a real daemon: start from the form, live log over SSE, history, run now,
  * clear, stop, the token prompt, a 100k-line flood, phone width, and no request to another host.
  */
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIST, FIXTURES, ROOT, killDaemonsOf, startServer, tempDir, type TestServer } from '../helpers/server.js'
-import { launchChromium, requireChromium } from '../helpers/browser.js'
-import { expectContrast, expectOnlyLoopback, expectText, openPage } from './support.js'
+import { describe, expect, it } from 'vitest'
+import { FIXTURES, startServer } from '../helpers/server.js'
+import { requireChromium } from '../helpers/browser.js'
+import { browserSession, expectContrast, expectOnlyLoopback, expectText, openPage, serveMounted, SHOTS } from './support.js'
 import { waitFor } from '../helpers/wait.js'
 
 const hasChromium = requireChromium('dashboard')
-// Saved on every run into test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the README's copy.
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots')
 const TOKEN = 'dashboard-test-token-42'
 
 describe.runIf(hasChromium)('dashboard in a browser', () => {
-  let browser: Browser
-  const servers: TestServer[] = []
-
-  beforeAll(async () => {
-    browser = await launchChromium()
-    mkdirSync(SHOTS, { recursive: true })
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    for (const s of servers) await s.cleanup()
-  })
+  const session = browserSession()
 
   it('starts from the form, streams the log, records runs, runs now, clears and stops', { timeout: 60_000 }, async () => {
     const server = await startServer({
@@ -46,8 +27,8 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
         ],
       },
     })
-    servers.push(server)
-    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 1000 })
+    session.servers.push(server)
+    const { context, page, requests, problems } = await openPage(session.browser, server.url + '/', { width: 1280, height: 1000 })
 
     await expectText(page, '#state-badge', /Stopped/)
     await expectText(page, '#log-info', /0 lines shown/)
@@ -189,8 +170,8 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
       args: ['--token', TOKEN],
       pipeline: { name: 'flood', steps: [{ name: 'flood', run: ['node', join(FIXTURES, 'write-fast.mjs'), '100000'] }] },
     })
-    servers.push(server)
-    const { context, page, requests, problems } = await openPage(browser, server.url + '/', { width: 1280, height: 900 })
+    session.servers.push(server)
+    const { context, page, requests, problems } = await openPage(session.browser, server.url + '/', { width: 1280, height: 900 })
 
     // A wrong token is refused and asked again, with the server's reason.
     const dialog = page.getByRole('dialog', { name: 'API token needed' })
@@ -246,9 +227,9 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
   })
 
   it('works mounted under a prefix of another server, with and without the trailing slash', { timeout: 30_000 }, async () => {
-    const mounted = await serveMounted()
+    const mounted = await serveMounted({ name: 'embedded', steps: [{ name: 'hello', run: ['node', join(FIXTURES, 'print-lines.mjs'), '2'] }] })
     try {
-      const { context, page, requests, problems } = await openPage(browser, `${mounted.base}/cron`, { width: 1024, height: 800 })
+      const { context, page, requests, problems } = await openPage(session.browser, `${mounted.base}/cron`, { width: 1024, height: 800 })
       expect(new URL(page.url()).pathname).toBe('/cron/')
       await expectText(page, '#state-badge', /Stopped/)
       await expectText(page, '#stream-state', 'live')
@@ -268,27 +249,3 @@ describe.runIf(hasChromium)('dashboard in a browser', () => {
     }
   })
 })
-
-/** The built app mounted under /cron of a plain Hono app, served in this process (as an embedding user would). */
-async function serveMounted(): Promise<{ base: string; close: () => Promise<void> }> {
-  const dir = tempDir('pc-dash-embed-')
-  const pipelineFile = join(dir, 'pipeline.json')
-  writeFileSync(pipelineFile, JSON.stringify({ name: 'embedded', steps: [{ name: 'hello', run: ['node', join(FIXTURES, 'print-lines.mjs'), '2'] }] }))
-  const core = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof import('../../src/index.js')
-  const node = (await import(pathToFileURL(join(DIST, 'node.js')).href)) as typeof import('../../adapters/node/index.js')
-  const stateDir = join(dir, 'state')
-  const config = core.resolveConfig(['--state-dir', stateDir, '--log-file', join(dir, 'p.log'), '--pipeline', pipelineFile, '--min-interval', '1'], {})
-  const parent = new Hono().route('/cron', core.createApp(node.createDeps(config)))
-  const server = serve({ fetch: parent.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise((resolve) => server.once('listening', resolve))
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      // Open event streams would hold close() forever.
-      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      killDaemonsOf(stateDir)
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}

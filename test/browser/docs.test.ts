@@ -3,17 +3,12 @@
  * on the real built server and on the app mounted under /cron of another server: the routes
  * render, "Try it out" reaches the API under the prefix, and no request leaves 127.0.0.1.
  */
-import { rmSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIST, startServer, tempDir, type TestServer } from '../helpers/server.js'
+import { startServer, type TestServer } from '../helpers/server.js'
 import { launchChromium, requireChromium } from '../helpers/browser.js'
 import { waitFor } from '../helpers/wait.js'
+import { serveMounted } from './support.js'
 
 const hasChromium = requireChromium('API docs')
 const pipeline = { name: 'docs-test', steps: [{ name: 'noop', run: 'true' }] }
@@ -26,7 +21,7 @@ describe.runIf(hasChromium)('API docs in a browser', () => {
   beforeAll(async () => {
     browser = await launchChromium()
     server = await startServer({ pipeline, args: ['--token', 'docs-token'] })
-    mounted = await serveMounted()
+    mounted = await serveMounted(pipeline)
   })
 
   afterAll(async () => {
@@ -112,24 +107,4 @@ function expectLocalOnly(requests: string[], failures: string[]) {
   })
   expect(outside).toEqual([])
   expect(failures).toEqual([])
-}
-
-/** The built app mounted under /cron of a plain Hono app, on its own server (as an embedding user would). */
-async function serveMounted(): Promise<{ base: string; close: () => Promise<void> }> {
-  const dir = tempDir('pc-docs-embed-')
-  const pipelineFile = join(dir, 'pipeline.json')
-  writeFileSync(pipelineFile, JSON.stringify(pipeline))
-  const core = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof import('../../src/index.js')
-  const node = (await import(pathToFileURL(join(DIST, 'node.js')).href)) as typeof import('../../adapters/node/index.js')
-  const config = core.resolveConfig(['--state-dir', join(dir, 'state'), '--log-file', join(dir, 'p.log'), '--pipeline', pipelineFile], {})
-  const parent = new Hono().route('/cron', core.createApp(node.createDeps(config)))
-  const server = serve({ fetch: parent.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise((resolve) => server.once('listening', resolve))
-  return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
 }

@@ -1,7 +1,56 @@
 /** What the dashboard's browser tests share: a page that records its requests and console problems, and bounded text waits. */
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { launchChromium } from '../helpers/browser.js'
+import { DIST, ROOT, killDaemonsOf, tempDir, type TestServer } from '../helpers/server.js'
 import { waitFor } from '../helpers/wait.js'
+
+/** Screenshots, saved on every run into test-results/ (ignored); UPDATE_SCREENSHOTS=1 refreshes the README's copy. */
+export const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots')
+
+/** One Chromium for a describe block, and the servers its tests start: all ended after the block. */
+export function browserSession(): { browser: Browser; servers: TestServer[] } {
+  const session = { servers: [] as TestServer[] } as { browser: Browser; servers: TestServer[] }
+  beforeAll(async () => {
+    session.browser = await launchChromium()
+    mkdirSync(SHOTS, { recursive: true })
+  })
+  afterAll(async () => {
+    await session.browser?.close()
+    for (const server of session.servers) await server.cleanup()
+  })
+  return session
+}
+
+/** The built app mounted under /cron of a plain Hono app, served in this process (as an embedding user would). */
+export async function serveMounted(pipeline: unknown): Promise<{ base: string; close: () => Promise<void> }> {
+  const dir = tempDir('pc-embed-')
+  const pipelineFile = join(dir, 'pipeline.json')
+  writeFileSync(pipelineFile, JSON.stringify(pipeline))
+  const core = (await import(pathToFileURL(join(DIST, 'index.js')).href)) as typeof import('../../src/index.js')
+  const node = (await import(pathToFileURL(join(DIST, 'node.js')).href)) as typeof import('../../adapters/node/index.js')
+  const stateDir = join(dir, 'state')
+  const config = core.resolveConfig(['--state-dir', stateDir, '--log-file', join(dir, 'p.log'), '--pipeline', pipelineFile, '--min-interval', '1'], {})
+  const parent = new Hono().route('/cron', core.createApp(node.createDeps(config)))
+  const server = serve({ fetch: parent.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise((resolve) => server.once('listening', resolve))
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      // Open event streams would hold close() forever.
+      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      killDaemonsOf(stateDir)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
 
 /** A fresh context and page at `url`; `requests` and `problems` (console errors and warnings) fill as it runs. */
 export async function openPage(browser: Browser, url: string, viewport: { width: number; height: number }) {

@@ -69,7 +69,7 @@ describe('formatRuns', () => {
       plain,
     ).split('\n')
     expect(table[0]).toBe('ID           TRIGGER   STATUS   STARTED              DURATION  STEPS  NOTE')
-    expect(table[1]).toMatch(/^b +schedule +failed +[\d-]+ [\d:]+ +12\.3s +1\/1 +load: exit 2$/)
+    expect(table[1]).toMatch(/^b +schedule +failed +[\d-]+ [\d:]+ +12\.3s +1\/1 +step load failed: exit 2 in 0\.01s$/)
     expect(table[2]).toMatch(/^a-longer-id +manual +skipped +[\d-]+ [\d:]+ +- +0\/0 +a run was still in progress$/)
     // Every row's STATUS column starts where the header's does.
     const at = table[0]!.indexOf('STATUS')

@@ -2,10 +2,10 @@
  * The client commands end to end: `node dist/cli.js <command>` against a real server, with
  * output and exit codes checked, API errors as one line on stderr.
  */
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PipelineCronClient } from '../../src/client.js'
 import { FIXTURES, startServer, type TestServer } from '../helpers/server.js'
+import { closedPort } from '../helpers/client-server.js'
 import { waitFor } from '../helpers/wait.js'
 import { runCli } from './run-cli.js'
 
@@ -170,15 +170,3 @@ describe('client commands with a token', () => {
     })
   })
 })
-
-/** A port nothing listens on: bound, then released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}

@@ -28,6 +28,14 @@ describe('parseSse', () => {
     ])
   })
 
+  it('hands each comment to onComment without its colon and space - connected and heartbeat', async () => {
+    const comments: string[] = []
+    const out: SseMessage[] = []
+    for await (const m of parseSse(body([': connected\n\n', 'data: a\n\n:heartbeat\n\n']), { onComment: (text) => comments.push(text) })) out.push(m)
+    expect(comments).toEqual(['connected', 'heartbeat'])
+    expect(out).toEqual([{ event: 'message', data: 'a', id: null }])
+  })
+
   it('reassembles lines and UTF-8 characters split across chunks', async () => {
     const euro = new TextEncoder().encode('data: 5 €\n\n')
     const stream = new ReadableStream<Uint8Array>({

@@ -4,20 +4,8 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  ISO_MS,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  startDaemon,
-  waitFor,
-  waitForFile,
-  waitForRuns,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, ISO_MS, serverForTest, serverWithPipeline, startDaemon, waitFor, waitForFile, waitForFinishedRuns } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
 describe('conflicts', () => {
   it('returns 409 and keeps the one daemon - start while running', async () => {
@@ -71,12 +59,12 @@ describe('conflicts', () => {
       },
     })
     await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
     const res = await call(server.url, 'POST', '/api/cron/run')
     expect(res.status, res.text).toBe(200)
     expect(res.body).toMatchObject({ success: true, timestamp: expect.stringMatching(ISO_MS) })
 
-    const runs = await waitForRuns(server, 2)
+    const runs = await waitForFinishedRuns(server, 2)
     expect(runs).toHaveLength(2)
     const [manual, scheduled] = runs
     expect(manual).toMatchObject({ trigger: 'manual', status: 'success' })
@@ -110,7 +98,7 @@ describe('run outcomes', () => {
       },
     })
     await startDaemon(server)
-    const [run] = await waitForRuns(server, 1)
+    const [run] = await waitForFinishedRuns(server, 1)
     expect(run).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^step boom failed: exit 3/) })
     // A step the run never reached is listed as not run, so the record says 1 of 2 ran.
     expect(run.steps).toMatchObject([
@@ -134,7 +122,7 @@ describe('run outcomes', () => {
       },
     })
     await startDaemon(server)
-    const [run] = await waitForRuns(server, 1)
+    const [run] = await waitForFinishedRuns(server, 1)
     expect(run.steps.map((s: any) => [s.name, s.status, s.exit_code])).toEqual([
       ['boom', 'failed', 2],
       ['after', 'success', 0],
@@ -147,7 +135,7 @@ describe('run outcomes', () => {
       steps: [{ name: 'nap', run: fixture('sleep.mjs', '60', join(dir, 'nap.pid')), timeout_seconds: 1 }],
     }))
     await startDaemon(server)
-    const [run] = await waitForRuns(server, 1)
+    const [run] = await waitForFinishedRuns(server, 1)
     expect(run).toMatchObject({ status: 'timed_out', steps: [{ name: 'nap', status: 'timed_out' }] })
     expect((await call(server.url, 'GET', '/api/cron/logs/tail')).text).toMatch(/\[1\/1\] nap timed out/)
   })

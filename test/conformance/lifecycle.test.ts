@@ -1,30 +1,16 @@
 /**
- * The seed's life cycle over HTTP: start, status, the run's log lines, logs / tail / clear,
+ * The original life cycle over HTTP: start, status, the run's log lines, logs / tail / clear,
  * stop. Each test has its own server and state dir.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  fixture,
-  fixtureSh,
-  ISO_MS,
-  LOG_LINE,
-  logText,
-  serverForTest,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForLog,
-  waitForRuns,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, fixture, ISO_MS, LOG_LINE, logText, serverForTest, startDaemon, treeOf, waitFor, waitForLog, waitForFinishedRuns, type TestServer } from '../helpers/real-server.js'
+import { fixtureSh } from './support.js'
 
 const FINISHED = /Pipeline execution finished: success/
 
-/** Two steps as in the seed's log: one prints to stdout and stderr (array form), one exits 0 (shell form). */
+/** Two steps as in the original log: one prints to stdout and stderr (array form), one exits 0 (shell form). */
 const twoSteps = (out = '3') => ({
   name: 'lifecycle',
   steps: [
@@ -37,7 +23,7 @@ const twoSteps = (out = '3') => ({
 async function afterOneRun(out = '3'): Promise<TestServer> {
   const server = await serverForTest({ pipeline: twoSteps(out) })
   await startDaemon(server)
-  await waitForRuns(server, 1)
+  await waitForFinishedRuns(server, 1)
   await waitForLog(server, FINISHED)
   return server
 }
@@ -45,7 +31,7 @@ async function afterOneRun(out = '3'): Promise<TestServer> {
 const lines = (text: string) => text.split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1))
 
 describe('lifecycle', () => {
-  it('returns 200 with the seed message - start with interval_seconds', async () => {
+  it('returns 200 with the original message - start with interval_seconds', async () => {
     const server = await serverForTest({ pipeline: twoSteps() })
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { interval_seconds: 60 } })
     expect(res.status, res.text).toBe(200)
@@ -59,7 +45,7 @@ describe('lifecycle', () => {
     expect(daemonPidsOf(server.stateDir)).toEqual([pid])
   })
 
-  it('reports is_running, pid, the seed message, schedule and next_run_at - daemon running', async () => {
+  it('reports is_running, pid, the original message, schedule and next_run_at - daemon running', async () => {
     const server = await serverForTest({ pipeline: twoSteps() })
     const before = Date.now()
     const { pid } = await startDaemon(server, { interval_seconds: 60 })
@@ -79,7 +65,7 @@ describe('lifecycle', () => {
     expect(next).toBeLessThan(Date.now() + 61_000)
   })
 
-  it("writes the seed's log lines in order - run at start", async () => {
+  it("writes the original log lines in order - run at start", async () => {
     const server = await afterOneRun()
     const text = logText(server)
     const all = lines(text)
@@ -170,10 +156,10 @@ describe('lifecycle', () => {
     expect(logs).toContain('extract out 1')
   })
 
-  it('returns 200 with the seed message, then status not running with pid null and no process left - stop', async () => {
+  it('returns 200 with the original message, then status not running with pid null and no process left - stop', async () => {
     const server = await serverForTest({ pipeline: twoSteps() })
     const { pid, instanceId } = await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
     // One daemon runs the pipeline; its steps carry the pipeline's marker, the daemon does not.
     expect(daemonPidsOf(server.stateDir)).toEqual([pid])
 

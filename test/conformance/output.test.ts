@@ -3,7 +3,7 @@
  * text; and an empty log reads as empty before anything ran.
  */
 import { describe, expect, it } from 'vitest'
-import { call, fixture, LOG_LINE, logText, quickPipeline, serverForTest, startDaemon, waitForRuns } from './support.js'
+import { call, fixture, LOG_LINE, logText, quickPipeline, serverForTest, startDaemon, waitForFinishedRuns } from './support.js'
 
 const N = 20_000
 
@@ -11,7 +11,7 @@ describe('step output', () => {
   it(`logs all ${N} lines in order, each with the timestamp - a step writing as fast as it can`, async () => {
     const server = await serverForTest({ pipeline: { name: 'flood', steps: [{ name: 'flood', run: fixture('write-fast.mjs', String(N)) }] } })
     await startDaemon(server)
-    const [run] = await waitForRuns(server, 1, 30_000)
+    const [run] = await waitForFinishedRuns(server, 1, 30_000)
     expect(run).toMatchObject({ status: 'success' })
     const fast = logText(server)
       .split('\n')
@@ -31,7 +31,7 @@ describe('step output', () => {
     // ~300 KB of multi-byte text: the readers' 64 KiB blocks split characters somewhere.
     const server = await serverForTest({ pipeline: { name: 'utf8', steps: [{ name: 'say', run: fixture('print-lines.mjs', '6000', '1', word) }] } })
     await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
     const file = logText(server)
     expect(file.length).toBeGreaterThan(200_000)
     const logs = await call(server.url, 'GET', '/api/cron/logs')

@@ -6,17 +6,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer, tempDir } from '../helpers/server.js'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  quickPipeline,
-  serverForTest,
-  startDaemon,
-  waitForRuns,
-  writePipeline,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, quickPipeline, serverForTest, startDaemon, waitForFinishedRuns, writePipeline } from './support.js'
 import { rmSync, writeFileSync } from 'node:fs'
 
 const printing = (word: string) => ({ name: 'edited', steps: [{ name: 'say', run: fixture('print-lines.mjs', '1', '0', word) }] })
@@ -51,19 +41,19 @@ describe('pipeline file', () => {
   it('runs the edited pipeline after the next start, the old one until then - pipeline file edited', async () => {
     const server = await serverForTest({ pipeline: printing('before') })
     await startDaemon(server)
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
 
     // The running daemon keeps the pipeline it started with.
     writePipeline(server, printing('after'))
     expect((await call(server.url, 'POST', '/api/cron/run')).status).toBe(200)
-    await waitForRuns(server, 2)
+    await waitForFinishedRuns(server, 2)
     let logs = (await call(server.url, 'GET', '/api/cron/logs')).body.logs as string
     expect(logs).toContain('before out 1')
     expect(logs).not.toContain('after out 1')
 
     expect((await call(server.url, 'POST', '/api/cron/stop')).status).toBe(200)
     await startDaemon(server)
-    await waitForRuns(server, 3)
+    await waitForFinishedRuns(server, 3)
     logs = (await call(server.url, 'GET', '/api/cron/logs')).body.logs as string
     expect(logs).toContain('after out 1')
   })

@@ -3,23 +3,13 @@
  * can run it now and can stop it.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  isAlive,
-  quickPipeline,
-  serverForTest,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForRuns,
-} from './support.js'
+import { call, daemonPidsOf, isAlive, quickPipeline, serverForTest, startDaemon, treeOf, waitFor, waitForFinishedRuns } from './support.js'
 
 describe('server restart', () => {
   it('sees the same daemon and stops it - new server on the same state dir', async () => {
     const first = await serverForTest({ pipeline: quickPipeline() })
     const { pid, instanceId } = await startDaemon(first)
-    await waitForRuns(first, 1)
+    await waitForFinishedRuns(first, 1)
 
     await first.close()
     expect(isAlive(first.pid)).toBe(false)
@@ -34,7 +24,7 @@ describe('server restart', () => {
 
     const run = await call(second.url, 'POST', '/api/cron/run')
     expect(run.status, run.text).toBe(200)
-    const runs = await waitForRuns(second, 2)
+    const runs = await waitForFinishedRuns(second, 2)
     expect(runs[0]).toMatchObject({ trigger: 'manual', status: 'success' })
 
     const started = await call(second.url, 'POST', '/api/cron/start', { json: { interval_seconds: 60 } })

@@ -4,21 +4,8 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  expectError,
-  fixture,
-  ISO_MS,
-  logText,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  waitForRuns,
-} from './support.js'
+import { call, expectError, fixture, ISO_MS, logText, serverForTest, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile, waitForFinishedRuns } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
 describe('schedules', () => {
   it('starts on a cron expression in a time zone, next_run_at on a 5-minute boundary - cron body', async () => {
@@ -41,7 +28,7 @@ describe('schedules', () => {
     const server = await serverForTest({ pipeline: quickPipeline() })
     await startDaemon(server, { interval_seconds: 1, run_immediately: false })
     const t0 = Date.parse((await call(server.url, 'GET', '/api/cron/status')).body.started_at)
-    const runs = await waitForRuns(server, 3)
+    const runs = await waitForFinishedRuns(server, 3)
     const scheduled = runs
       .filter((r: any) => r.trigger === 'schedule' && r.status !== 'skipped')
       .map((r: any) => Date.parse(r.scheduled_at))

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from '../helpers/server.js'
-import { call, fixture, ISO_MS, LOG_LINE, systemDep, waitForRuns } from './support.js'
+import { call, fixture, ISO_MS, LOG_LINE, systemDep, waitForFinishedRuns } from './support.js'
 
 // Copied verbatim from seed/pipeline-cron-manager-api.md (the cURL blocks, in document order).
 const SEED = {
@@ -69,7 +69,7 @@ function curl(command: string): Promise<CurlResult> {
   })
 }
 
-describe.skipIf(dep.skip)("the seed's curl examples", () => {
+describe.skipIf(dep.skip)("the original curl examples", () => {
   beforeAll(async () => {
     dep.assert()
     curlHome = mkdtempSync(join(tmpdir(), 'pc-curl-'))
@@ -83,7 +83,7 @@ describe.skipIf(dep.skip)("the seed's curl examples", () => {
     if (curlHome) rmSync(curlHome, { recursive: true, force: true })
   })
 
-  // One walk through the seed's scenarios, in order: each step depends on the one before.
+  // One walk through the original scenarios, in order: each step depends on the one before.
   it('answers healthy - GET /health', async () => {
     const r = await curl(SEED.health)
     expect(r.status).toBe(200)
@@ -113,7 +113,7 @@ describe.skipIf(dep.skip)("the seed's curl examples", () => {
   })
 
   it('returns logs with line_count, and at most 20 lines with ?lines=20 - logs', async () => {
-    await waitForRuns(server, 1)
+    await waitForFinishedRuns(server, 1)
     const all = await curl(SEED.logs)
     expect(all.status).toBe(200)
     expect(all.json.logs).toContain('========== Pipeline execution started ==========')

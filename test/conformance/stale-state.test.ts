@@ -2,37 +2,12 @@
  * Identity: a state file naming a dead pid, a foreign pid or garbage reads as not running, is
  * cleaned, and is never signalled; a daemon killed mid-run is restarted, and its run ends up `abandoned`.
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { writeState } from '../helpers/server.js'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  isAlive,
-  quickPipeline,
-  serverForTest,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-} from './support.js'
+import { describe, expect, it } from 'vitest'
+import { call, daemonPidsOf, expectError, fixture, isAlive, serverForTest, serverWithPipeline, spawnForeign, startDaemon, treeOf, waitFor, waitForFile, writeState } from '../helpers/real-server.js'
+import { quickPipeline } from './support.js'
 
-/** SIGKILLs whatever is left of an instance's tree at the end of the test (a killed daemon's orphans). */
-function killTreeAtEnd(instanceId: string) {
-  onTestFinished(() => treeOf(instanceId).forEach((p) => process.kill(p, 'SIGKILL')))
-}
-
-/** A `sleep 60` of our own: a live process that is not a daemon of ours. Killed at the end of the test. */
-function foreignProcess(): number {
-  const child = spawn('sleep', ['60'], { stdio: 'ignore' })
-  onTestFinished(() => void child.kill('SIGKILL'))
-  return child.pid!
-}
 
 
 describe('stale state', () => {
@@ -42,7 +17,6 @@ describe('stale state', () => {
       steps: [{ name: 'nap', run: fixture('sleep.mjs', '60', join(dir, 'nap.pid')) }],
     }))
     const { instanceId } = await startDaemon(server)
-    killTreeAtEnd(instanceId)
     const napPid = Number(await waitForFile(join(server.dir, 'nap.pid')))
     const running = await waitFor(async () => {
       const runs = (await call(server.url, 'GET', '/api/cron/runs')).body.runs
@@ -77,7 +51,7 @@ describe('stale state', () => {
 
   it('reads not running, starts a daemon and never signals the pid - state names a foreign live process', async () => {
     const server = await serverForTest({ pipeline: quickPipeline() })
-    const foreign = foreignProcess()
+    const foreign = spawnForeign(['sleep', '60']).pid!
     writeState(server, foreign)
 
     const status = await call(server.url, 'GET', '/api/cron/status')
@@ -97,7 +71,7 @@ describe('stale state', () => {
 
   it('reads not running and starts - state names a dead pid', async () => {
     const server = await serverForTest({ pipeline: quickPipeline() })
-    const child = spawn('true')
+    const child = spawnForeign(['true'])
     await new Promise((r) => child.once('exit', r))
     writeState(server, child.pid!)
     expect((await call(server.url, 'GET', '/api/cron/status')).body).toMatchObject({ is_running: false, pid: null })

@@ -5,20 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  fixture,
-  FIXTURES,
-  isAlive,
-  logText,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  waitForLog,
-} from './support.js'
+import { call, daemonPidsOf, fixture, FIXTURES, isAlive, logText, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile, waitForLog } from './support.js'
 
 /** The pids the spawn-detached fixture wrote; killed at the end of the test whatever happens. */
 function escapees(pidFile: string): number[] {

@@ -12,12 +12,17 @@ import { createFileLogWriter } from '../../adapters/posix/log-writer.js'
 import { createFileRunHistory } from '../../adapters/posix/run-history.js'
 import { createControlSocket } from '../../adapters/posix/control-socket.js'
 import { createJsonFile } from '../../adapters/posix/json-file.js'
+import { createDaemonLauncher, type SpawnDetached } from '../../adapters/posix/launcher.js'
 import { createLockFile } from '../../adapters/posix/lock-file.js'
 import { daemonClaimSchema } from '../../src/daemon/protocol.js'
 import type { ChannelFixture } from './control-channel.contract.js'
 import type { JsonFileFixture } from './json-file.contract.js'
 import type { LockFixture } from './lock.contract.js'
 import type { LogFixture } from './log-store.contract.js'
+
+/** A launcher of this runtime (its `spawnDetached`) whose daemon is test/fixtures/daemon-probe.mjs. */
+export const probeLauncher = (spawnDetached: SpawnDetached) => () =>
+  createDaemonLauncher({ execPath: process.execPath, daemonScript: join(import.meta.dirname, '..', 'fixtures', 'daemon-probe.mjs'), spawnDetached })
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'pc-contract-'))
 const removeDir = (dir: string) => rm(dir, { recursive: true, force: true })

@@ -15,6 +15,17 @@ export async function collect(chunks: AsyncIterable<string>): Promise<string> {
   return out
 }
 
+/** Polls `check` every 20 ms until it returns something truthy; fails after `timeoutMs` with `what`. */
+export async function until<T>(check: () => T, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 /** Awaits `p`, failing after `ms` with `what`, so a contract never hangs a runner. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined

@@ -52,6 +52,16 @@ describe('docs assets', () => {
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100)
   })
 
+  it('answers 304 with no body - If-None-Match holds the ETag it sent', async () => {
+    const first = await app.request('/docs/assets/swagger-ui.css')
+    const tag = first.headers.get('etag')
+    expect(tag).toMatch(/^"[^"]+"$/)
+    const again = await app.request('/docs/assets/swagger-ui.css', { headers: { 'If-None-Match': tag! } })
+    expect(again.status).toBe(304)
+    expect(again.headers.get('etag')).toBe(tag)
+    expect(await again.text()).toBe('')
+  })
+
   it('serves ReDoc without its CDN logo URL and without source-map comments', async () => {
     const js = await (await app.request('/docs/assets/redoc.standalone.js')).text()
     // Booleans, not toContain: a failure must not print a 1 MB bundle.

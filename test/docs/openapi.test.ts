@@ -1,7 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, describe, expect, it } from 'vitest'
 import pkg from '../../package.json' with { type: 'json' }
-import { isGuardedPath } from '../../src/docs/openapi.js'
 import { createMemorySystem } from '../fakes/system.js'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch']
@@ -33,6 +32,9 @@ function operations(doc: any): Array<{ key: string; path: string; method: string
   })
 }
 
+/** The documented rule: every route under /api/ and /metrics needs the token. */
+const isGuardedPath = (path: string) => path.startsWith('/api/') || path === '/metrics'
+
 const isErrorResponse = (r: any) => r?.content?.['application/json']?.schema?.$ref === '#/components/schemas/Error'
 
 describe('GET /openapi.json', () => {
@@ -54,7 +56,7 @@ describe('GET /openapi.json', () => {
   it('documents exactly the routes the app registers', async () => {
     const doc = await fetchDocument()
     const registered = registeredRoutes()
-    // Sanity: the list really comes from the app (the seed's routes and the docs routes are in it).
+    // Sanity: the list really comes from the app (the original routes and the docs routes are in it).
     expect(registered).toEqual(expect.arrayContaining(['post /api/cron/start', 'get /health', 'get /openapi.json', 'get /docs']))
     expect(documentedRoutes(doc)).toEqual(registered)
   })
@@ -77,7 +79,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('documents the seed routes with their fields, parameters and examples', async () => {
+  it('documents the original routes with their fields, parameters and examples', async () => {
     const doc = await fetchDocument()
     const start = doc.paths['/api/cron/start'].post
     expect(start.requestBody.content['application/json'].examples.every_minute.value).toEqual({ interval_seconds: 60 })
@@ -92,6 +94,22 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/api/cron/logs/tail'].get.responses['200'].content['text/plain']).toBeDefined()
     expect(doc.components.schemas.Status.required).toEqual(expect.arrayContaining(['is_running', 'pid', 'message']))
     expect(doc.components.schemas.StartRequest.properties.interval_seconds.minimum).toBe(10)
+  })
+
+  it('answers 401 without the token exactly on the operations the document marks with the bearer scheme - a server with a token', async () => {
+    const secured = createMemorySystem({ token: 'full-token-0123456789' })
+    try {
+      const doc = await fetchDocument()
+      for (const { key, path, method, op } of operations(doc)) {
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'name' ? 'default' : 'some-id'))
+        const res = await secured.app.request(url, { method: method.toUpperCase() })
+        expect(res.status === 401, `${key}: ${res.status}`).toBe(op.security !== undefined)
+      }
+      // An unknown path among the guarded ones gives nothing away either.
+      expect((await secured.app.request('/api/no-such-route')).status).toBe(401)
+    } finally {
+      await secured.shutdown()
+    }
   })
 
   it('keeps docs and health public: no security on them, a bearer scheme for the rest', async () => {

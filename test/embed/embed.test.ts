@@ -43,7 +43,7 @@ describe('embedding: createApp mounted under /cron of another Hono app', () => {
     expect(res.text).toContain('my service')
   })
 
-  it('serves the seed endpoints and the daemon lifecycle under the prefix', async () => {
+  it('serves the original endpoints and the daemon lifecycle under the prefix', async () => {
     expect((await call(base, 'GET', '/cron/health')).body.status).toBe('healthy')
     expect((await call(base, 'GET', '/cron/api/cron/status')).body.is_running).toBe(false)
     const started = await call(base, 'POST', '/cron/api/cron/start', { json: { interval_seconds: 60 } })

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { parseJsonText } from '../../src/json-text.js'
 import type { JsonFile } from '../../src/ports.js'
 
 /** Files as text by path: every JsonFile handle on one disk sees what the others wrote, as processes do. */
@@ -20,16 +21,7 @@ export function createMemoryDisk(): MemoryDisk {
         // Reports what the file adapter reports: the path, and what is wrong with it.
         async read() {
           const text = files.get(path)
-          if (text === undefined) return { value: null }
-          let raw: unknown
-          try {
-            raw = JSON.parse(text)
-          } catch (err) {
-            return { value: null, corrupt: `${path}: invalid JSON (${(err as Error).message})` }
-          }
-          const parsed = schema.safeParse(raw)
-          if (!parsed.success) return { value: null, corrupt: `${path}: ${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message}` }
-          return { value: parsed.data }
+          return text === undefined ? { value: null } : parseJsonText(path, text, schema)
         },
         async write(value) {
           files.set(path, JSON.stringify(value, null, 2))

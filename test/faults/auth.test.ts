@@ -4,19 +4,7 @@
  * Servers may bind 0.0.0.0 here, but every request goes to 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  logText,
-  rawRequest,
-  readState,
-  serverForTest,
-  startDaemon,
-  waitFor,
-  waitForLog,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, logText, rawRequest, readState, serverForTest, startDaemon, waitFor, waitForLog } from './support.js'
 
 const TOKEN = 'flag-token-5c1f0e'
 const ENV_TOKEN = 'env-token-overridden-by-the-flag'

@@ -5,23 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  isAlive,
-  killAtEnd,
-  logText,
-  readState,
-  secondServer,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  waitForLog,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, isAlive, logText, readState, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile, waitForLog } from '../helpers/real-server.js'
+import { killAtEnd, secondServer } from './support.js'
 
 describe('crashes', () => {
   it('restarts the daemon within 5 s, marks the run abandoned and kills the orphaned step - daemon killed with SIGKILL mid-step', async () => {

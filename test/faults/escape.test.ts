@@ -8,19 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  FAULT_FIXTURES,
-  isAlive,
-  killAll,
-  logText,
-  readState,
-  serverWithPipeline,
-  startDaemon,
-  waitFor,
-} from './support.js'
+import { call, daemonPidsOf, expectError, FAULT_FIXTURES, isAlive, killAll, logText, readState, serverWithPipeline, startDaemon, waitFor } from './support.js'
 
 // Generations the chain may run before it ends by itself (a bound for a stop that fails).
 const CHAIN_BOUND = 3000

@@ -6,22 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  faultFixture,
-  fixture,
-  isAlive,
-  readState,
-  serverForTest,
-  spawnForeign,
-  startDaemon,
-  waitFor,
-  waitForFile,
-  writeState,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, isAlive, readState, serverForTest, spawnForeign, startDaemon, waitFor, waitForFile, writeState, type TestServer } from '../helpers/real-server.js'
+import { faultFixture } from './support.js'
 
 const pipeline = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1') }] }
 

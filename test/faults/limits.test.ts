@@ -95,7 +95,7 @@ describe('request limits over a real server', () => {
     expect(bare.json).toMatchObject({ error: true })
     expect(daemonPidsOf(server.stateDir)).toEqual([])
 
-    // JSON with a charset, and the seed's bodiless POST /stop, are fine.
+    // JSON with a charset, and the original client's bodiless POST /stop, are fine.
     expectError(await call(server.url, 'POST', '/api/cron/stop', { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: '{}' }), 409)
     expectError(await call(server.url, 'POST', '/api/cron/stop'), 409)
     expectError(await call(server.url, 'POST', '/api/cron/run'), 409)

@@ -7,22 +7,9 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { SseClient } from '../features/support.js'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  faultFixture,
-  isAlive,
-  logText,
-  readState,
-  serverForTest,
-  startDaemon,
-  tempDir,
-  waitFor,
-  waitForLog,
-  type TestServer,
-} from './support.js'
+import { SseClient } from '../helpers/sse-client.js'
+import { call, daemonPidsOf, expectError, isAlive, logText, readState, serverForTest, startDaemon, tempDir, waitFor, waitForLog, type TestServer } from '../helpers/real-server.js'
+import { faultFixture } from './support.js'
 
 // A line every 50 ms for 30 s: the log keeps moving through each test, and the step ends by itself.
 const ticker = { name: 'ticker', steps: [{ name: 'tick', run: faultFixture('ticker.mjs', '600', '50') }] }

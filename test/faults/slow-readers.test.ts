@@ -5,9 +5,10 @@
  * it held. Every client talks to 127.0.0.1 and is destroyed when its test ends.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { get } from 'node:http'
+import { get, type IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { parseSse } from '../../src/client/sse.js'
 import { call, expectError, faultFixture, fixture, serverForTest, startDaemon, waitFor, waitForLog, type TestServer } from './support.js'
 
 /** How far the server's RSS may rise above where it stood before the slow clients came. */
@@ -190,34 +191,35 @@ function slowStreamReader(server: TestServer, path: string) {
     dataLines: 0,
     close: () => req.destroy(),
   }
-  let buf = ''
   let lastSeq = 0
-  const req = get(server.url + path, (res) => {
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      buf += chunk
-      let end: number
-      while ((end = buf.indexOf('\n\n')) !== -1) {
-        const event = buf.slice(0, end)
-        buf = buf.slice(end + 2)
-        if (event.startsWith('event: missed\n')) {
-          const data = JSON.parse(event.slice(event.indexOf('data: ') + 6)) as { lines: number }
-          state.gaps.push({ missed: data.lines, before: lastSeq, after: null })
-          continue
-        }
-        for (const line of event.split('\n')) {
-          const seq = /^data: .*flood seq=(\d+)/.exec(line)?.[1]
-          if (!seq) continue
-          state.dataLines++
-          lastSeq = Number(seq)
-          const open = state.gaps[state.gaps.length - 1]
-          if (open && open.after === null) open.after = lastSeq
-        }
-      }
-      res.pause()
-      setTimeout(() => res.resume(), 50)
+  const read = async (res: IncomingMessage) => {
+    // The socket is paused 50 ms after each chunk, so the server's writes back up (a web stream
+    // over it would read ahead); the chunks are parsed as any client parses them.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        res.on('data', (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk))
+          res.pause()
+          setTimeout(() => res.resume(), 50)
+        })
+        res.on('end', () => controller.close())
+        res.on('error', (err) => controller.error(err))
+      },
     })
-  })
+    for await (const message of parseSse(chunks)) {
+      if (message.event === 'missed') {
+        state.gaps.push({ missed: (JSON.parse(message.data) as { lines: number }).lines, before: lastSeq, after: null })
+        continue
+      }
+      const seq = /flood seq=(\d+)/.exec(message.data)?.[1]
+      if (!seq) continue
+      state.dataLines++
+      lastSeq = Number(seq)
+      const open = state.gaps[state.gaps.length - 1]
+      if (open && open.after === null) open.after = lastSeq
+    }
+  }
+  const req = get(server.url + path, (res) => void read(res).catch(() => undefined))
   req.on('error', () => undefined)
   onTestFinished(() => void req.destroy())
   return state
@@ -240,19 +242,11 @@ async function streamHistory(server: TestServer, n: number): Promise<string[]> {
   const abort = new AbortController()
   const res = await fetch(`${server.url}/api/cron/logs/stream?lines=${n}`, { signal: abort.signal })
   expect(res.status).toBe(200)
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
   const lines: string[] = []
-  let buf = ''
   try {
-    while (lines.length < n) {
-      const { done, value } = await reader.read()
-      if (done) break
-      buf += decoder.decode(value, { stream: true })
-      const cut = buf.lastIndexOf('\n')
-      if (cut === -1) continue
-      for (const l of buf.slice(0, cut).split('\n')) if (l.startsWith('data: ')) lines.push(l.slice(6))
-      buf = buf.slice(cut + 1)
+    for await (const message of parseSse(res.body!)) {
+      if (message.event === 'message') lines.push(message.data)
+      if (lines.length >= n) break
     }
   } finally {
     abort.abort()

@@ -7,22 +7,8 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  fixture,
-  isAlive,
-  readState,
-  secondServer,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-  writeState,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, isAlive, readState, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile, writeState, type TestServer } from '../helpers/real-server.js'
+import { secondServer } from './support.js'
 
 /** One step that sleeps a minute and writes its pid to DIR/step.pid. */
 const sleeper = (dir: string) => ({ name: 'long', steps: [{ name: 'nap', run: fixture('sleep.mjs', '60', join(dir, 'step.pid')) }] })

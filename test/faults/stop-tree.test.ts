@@ -7,22 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  FAULT_FIXTURES,
-  faultFixture,
-  isAlive,
-  killAtEnd,
-  logText,
-  pidsFromFile,
-  readState,
-  serverWithPipeline,
-  startDaemon,
-  treeOf,
-  waitFor,
-  waitForFile,
-} from './support.js'
+import { call, daemonPidsOf, isAlive, logText, readState, serverWithPipeline, startDaemon, treeOf, waitFor, waitForFile } from '../helpers/real-server.js'
+import { FAULT_FIXTURES, faultFixture, killAtEnd, pidsFromFile } from './support.js'
 
 describe('stop under hostile steps', () => {
   it('leaves none alive - stop during a step whose children double fork, setsid, nohup and keep respawning', async () => {

@@ -12,22 +12,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import {
-  call,
-  daemonPidsOf,
-  expectError,
-  faultFixture,
-  fixture,
-  killTreesOf,
-  logText,
-  readState,
-  serverForTest,
-  startDaemon,
-  tempDir,
-  waitFor,
-  waitForLog,
-  type TestServer,
-} from './support.js'
+import { call, daemonPidsOf, expectError, fixture, killDaemonsOf, logText, readState, serverForTest, startDaemon, tempDir, waitFor, waitForLog, type TestServer } from '../helpers/real-server.js'
+import { faultFixture } from './support.js'
 
 const pipeline = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1') }] }
 const mounted: string[] = []
@@ -97,7 +83,7 @@ async function serverWith(paths: { stateDir?: string; logFile?: string }, steps:
   const state = paths.stateDir ?? join(dir, 'state')
   const log = paths.logFile ?? join(dir, 'pipeline.log')
   const server = await serverForTest({ dir, pipeline: steps, args: ['--state-dir', state, '--log-file', log] })
-  onTestFinished(() => killTreesOf(state))
+  onTestFinished(() => killDaemonsOf(state))
   // The helpers (startDaemon, readState) look at stateDir and logFile.
   return Object.assign(server, { state, log, stateDir: state, logFile: log })
 }

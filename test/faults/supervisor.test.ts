@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from '../helpers/server.js'
-import { call, daemonPidsOf, fixture, isAlive, killTreesOf, serverForTest, treeOf, waitFor } from './support.js'
+import { call, daemonPidsOf, fixture, isAlive, serverForTest, treeOf, waitFor } from './support.js'
 
 const napper = { name: 'napper', steps: [{ name: 'nap', run: fixture('sleep.mjs', '60') }] }
 const NAMES = ['a', 'b', 'c'] as const
+const THREE = { a: napper, b: napper, c: napper }
 const SCHEDULES: Record<string, Record<string, unknown>> = {
   a: { interval_seconds: 3600 },
   b: { interval_seconds: 1800 },
@@ -44,6 +45,23 @@ async function kill9(pid: number) {
   await waitFor(() => !isAlive(pid), { what: `daemon ${pid} to die` })
 }
 
+/** The server and its daemon killed with SIGKILL, as a host that loses both would. */
+async function killBoth(server: TestServer, daemonPid: number) {
+  process.kill(server.pid, 'SIGKILL')
+  await kill9(daemonPid)
+  await server.close()
+}
+
+/** A new server on the same folder (the first one's end of test cleans the folder), closed after `use`. */
+async function onSameFolder(first: TestServer, options: { args?: string[] }, use: (server: TestServer) => Promise<void>) {
+  const server = await startServer({ ...options, dir: first.dir, pipelines: THREE })
+  try {
+    await use(server)
+  } finally {
+    await server.close()
+  }
+}
+
 async function expectResumed(server: TestServer, before: any[], oldPid: number) {
   await waitFor(async () => {
     // Each status names its daemon: all three in one new daemon (a pid read apart from its
@@ -64,7 +82,7 @@ async function expectResumed(server: TestServer, before: any[], oldPid: number) 
 
 describe('the keeper', () => {
   it('restarts the daemon within 5 s with the same pipelines and schedules, marking each cut-off run abandoned - daemon killed with SIGKILL, 3 pipelines running', async () => {
-    const server = await serverForTest({ pipelines: { a: napper, b: napper, c: napper } })
+    const server = await serverForTest({ pipelines: THREE })
     const before = await startAll(server)
     const markers = NAMES.map((name) => markerOf(server, name))
     const pid = await daemonPid(server)
@@ -78,58 +96,32 @@ describe('the keeper', () => {
   })
 
   it('resumes every started pipeline and logs "resumed after restart" - server and daemon both killed, server started again', async () => {
-    const first = await startServer({ pipelines: { a: napper, b: napper, c: napper } })
-    try {
-      const before = await startAll(first)
-      const pid = await daemonPid(first)
-      process.kill(first.pid, 'SIGKILL')
-      await kill9(pid)
-      await first.close()
-
-      const second = await startServer({ dir: first.dir, pipelines: { a: napper, b: napper, c: napper } })
-      try {
-        await expectResumed(second, before, pid)
-        for (const name of NAMES) expect(readFileSync(second.logOf(name), 'utf8')).toMatch(/resumed after restart/)
-      } finally {
-        await second.close()
-      }
-    } finally {
-      killTreesOf(first.stateDir)
-      await first.cleanup()
-    }
+    const first = await serverForTest({ pipelines: THREE })
+    const before = await startAll(first)
+    const pid = await daemonPid(first)
+    await killBoth(first, pid)
+    await onSameFolder(first, {}, async (second) => {
+      await expectResumed(second, before, pid)
+      for (const name of NAMES) expect(readFileSync(second.logOf(name), 'utf8')).toMatch(/resumed after restart/)
+    })
   })
 
   it('leaves them stopped and says so in their logs - server restarted with --no-resume', async () => {
-    const first = await startServer({ pipelines: { a: napper, b: napper, c: napper } })
-    try {
-      const before = await startAll(first)
-      const pid = await daemonPid(first)
-      process.kill(first.pid, 'SIGKILL')
-      await kill9(pid)
-      await first.close()
-
-      const second = await startServer({ dir: first.dir, pipelines: { a: napper, b: napper, c: napper }, args: ['--no-resume'] })
-      try {
-        const list = (await call(second.url, 'GET', '/api/pipelines')).body.pipelines as any[]
-        for (const name of NAMES) {
-          expect(list.find((p) => p.name === name)).toMatchObject({ is_running: false, last_run: { id: before.find((p) => p.name === name).current_run.id, status: 'abandoned' } })
-          expect(readFileSync(second.logOf(name), 'utf8')).toMatch(/Not resumed after restart \(--no-resume\)/)
-        }
-        expect(daemonPidsOf(second.stateDir)).toEqual([])
-      } finally {
-        await second.close()
+    const first = await serverForTest({ pipelines: THREE })
+    const before = await startAll(first)
+    await killBoth(first, await daemonPid(first))
+    await onSameFolder(first, { args: ['--no-resume'] }, async (second) => {
+      const list = (await call(second.url, 'GET', '/api/pipelines')).body.pipelines as any[]
+      for (const name of NAMES) {
+        expect(list.find((p) => p.name === name)).toMatchObject({ is_running: false, last_run: { id: before.find((p) => p.name === name).current_run.id, status: 'abandoned' } })
+        expect(readFileSync(second.logOf(name), 'utf8')).toMatch(/Not resumed after restart \(--no-resume\)/)
       }
-      // Stopped on disk too: a later server does not bring them back either.
-      const third = await startServer({ dir: first.dir, pipelines: { a: napper, b: napper, c: napper } })
-      try {
-        expect((await call(third.url, 'GET', '/api/pipelines')).body.pipelines.every((p: any) => !p.is_running)).toBe(true)
-      } finally {
-        await third.close()
-      }
-    } finally {
-      killTreesOf(first.stateDir)
-      await first.cleanup()
-    }
+      expect(daemonPidsOf(second.stateDir)).toEqual([])
+    })
+    // Stopped on disk too: a later server does not bring them back either.
+    await onSameFolder(first, {}, async (third) => {
+      expect((await call(third.url, 'GET', '/api/pipelines')).body.pipelines.every((p: any) => !p.is_running)).toBe(true)
+    })
   })
 
   it('stays down after 5 restarts within a minute, saying so in status, the log and /metrics, until the next start - daemon killed again and again', async () => {

@@ -13,7 +13,7 @@ import {
   logText,
   pidsWithEnv,
   readState,
-  serverWith,
+  serverWithPipeline,
   startDaemon,
   status,
   waitFor,
@@ -27,9 +27,9 @@ const sleeper = (seconds: string) => (dir: string) => ({ name: 'slow', steps: [{
 
 /** Starts the daemon and waits until its first run is in its step; returns the run id and instance. */
 async function midStep(ctx: Ctx, server: TestServer) {
-  const pid = await startDaemon(server, { interval_seconds: 3600 })
+  const { pid } = await startDaemon(server, { interval_seconds: 3600 })
   const instance = readState(server)!.instance_id
-  killTreeAtEnd(ctx, instance)
+  killTreeAtEnd(instance, ctx)
   const run = await waitFor(async () => {
     const s = await status(server)
     return s.current_run?.step === 'nap' ? s.current_run : null
@@ -44,7 +44,7 @@ async function killDaemon(pid: number) {
 
 describe.concurrent('crash-safe reconciliation', () => {
   it('marks the run abandoned and restarts the daemon with the same schedule - daemon killed with SIGKILL mid-step', async (ctx) => {
-    const server = await serverWith(ctx, sleeper('30'))
+    const server = await serverWithPipeline(sleeper('30'), {}, ctx)
     const { pid, runId } = await midStep(ctx, server)
     await killDaemon(pid)
 
@@ -61,11 +61,11 @@ describe.concurrent('crash-safe reconciliation', () => {
     expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at))
     // Nothing is left "running", and it stays that way.
     expect((await listRuns(server)).filter((r) => r.status === 'running')).toEqual([])
-    killTreeAtEnd(ctx, readState(server)!.instance_id)
+    killTreeAtEnd(readState(server)!.instance_id, ctx)
   })
 
   it('stays stopped and marks the run abandoned - stopped while its killed daemon was down', async (ctx) => {
-    const server = await serverWith(ctx, sleeper('30'))
+    const server = await serverWithPipeline(sleeper('30'), {}, ctx)
     const { pid, runId } = await midStep(ctx, server)
     await killDaemon(pid)
 
@@ -84,7 +84,7 @@ describe.concurrent('crash-safe reconciliation', () => {
 
 describe.concurrent('stop modes', () => {
   it('lets the current run finish and answers survivors [] - {"mode": "drain"}', async (ctx) => {
-    const server = await serverWith(ctx, sleeper('2'))
+    const server = await serverWithPipeline(sleeper('2'), {}, ctx)
     const { pid, runId, instance } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'drain' } })
     expect(res.status, res.text).toBe(200)
@@ -105,7 +105,7 @@ describe.concurrent('stop modes', () => {
   })
 
   it('cancels the current run and answers survivors [] - no body (default cancel)', async (ctx) => {
-    const server = await serverWith(ctx, sleeper('30'))
+    const server = await serverWithPipeline(sleeper('30'), {}, ctx)
     const { pid, runId, instance } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop')
     expect(res.status, res.text).toBe(200)
@@ -122,7 +122,7 @@ describe.concurrent('stop modes', () => {
   })
 
   it('cancels the current run - {"mode": "cancel"}', async (ctx) => {
-    const server = await serverWith(ctx, sleeper('30'))
+    const server = await serverWithPipeline(sleeper('30'), {}, ctx)
     const { runId } = await midStep(ctx, server)
     const res = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'cancel' } })
     expect(res.status, res.text).toBe(200)

@@ -1,11 +1,11 @@
 /**
- * Issue 4.4: the run history (newest first, ?limit, every field), current_run during a run and
+ * The run history (newest first, ?limit, every field), current_run during a run and
  * last_run after it, and retention with --runs-keep (pruned now and then, never per run).
  */
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { call, fixture, ISO_MS, listRuns, serverFor, startDaemon, status, waitFor, waitForFinished, type Run } from './support.js'
+import { call, fixture, ISO_MS, listRuns, serverForTest, startDaemon, status, waitFor, waitForFinished, type Run } from './support.js'
 
 /** Runs now and waits for that run to be over; returns its id. */
 async function runToEnd(server: Parameters<typeof listRuns>[0]): Promise<string> {
@@ -19,7 +19,7 @@ async function runToEnd(server: Parameters<typeof listRuns>[0]): Promise<string>
 
 describe.concurrent('run history', () => {
   it('shows current_run while a step runs and last_run after, and lists every field - two steps, one failing but continue_on_error', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       pipeline: {
         name: 'history',
         steps: [
@@ -27,7 +27,7 @@ describe.concurrent('run history', () => {
           { name: 'nap', run: fixture('sleep.mjs', '1.5') },
         ],
       },
-    })
+    }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const during = await waitFor(async () => {
       const s = await status(server)
@@ -75,7 +75,7 @@ describe.concurrent('run history', () => {
   })
 
   it('lists newest first and honours ?limit - one scheduled and three manual runs', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] } })
+    const server = await serverForTest({ pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] } }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const first = await waitFor(async () => (await listRuns(server)).find((r) => r.status === 'success'), { what: 'the first run' })
     const ids = [first.id]
@@ -103,7 +103,7 @@ describe.concurrent('run history', () => {
   })
 
   it('prunes runs.jsonl now and then, keeps the newest runs and lists them correctly - --runs-keep 10, 60 runs', { timeout: 60_000 }, async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] }, args: ['--runs-keep', '10'] })
+    const server = await serverForTest({ pipeline: { name: 'quick', steps: [{ name: 'echo', run: 'echo hi' }] }, args: ['--runs-keep', '10'] }, ctx)
     const file = join(server.stateDir, 'runs.jsonl')
     await startDaemon(server, { interval_seconds: 3600, run_immediately: false })
     const ids: string[] = []

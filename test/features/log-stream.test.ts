@@ -1,32 +1,18 @@
 /**
- * Issue 5.1 over a real server: GET /api/cron/logs/stream sends the last N lines, then each
+ * Over a real server: GET /api/cron/logs/stream sends the last N lines, then each
  * new line the daemon writes; it survives a clear and rotation, and a dropped client leaves
  * nothing behind (file descriptors of the server process back to where they were).
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  fdCount,
-  fixture,
-  linesOf,
-  localFixture,
-  logText,
-  serverFor,
-  SseClient,
-  startDaemon,
-  waitFor,
-  waitForFinished,
-  waitForLog,
-  type Ctx,
-  type TestServer,
-} from './support.js'
+import { call, fixture, logText, serverForTest, startDaemon, waitFor, waitForFinished, waitForLog, type Ctx, type TestServer } from '../helpers/real-server.js'
+import { fdCount, linesOf, localFixture, SseClient } from './support.js'
 
 const FINISHED = /Pipeline execution finished: \w+/
 const printer = { name: 'printer', steps: [{ name: 'print', run: fixture('print-lines.mjs', '5', '1', 'p') }] }
 
 /** A server whose daemon has finished its first run (interval 3600 s: the log is then quiet). */
 async function quietServer(ctx: Ctx, o: { args?: string[] } = {}): Promise<TestServer> {
-  const server = await serverFor(ctx, { pipeline: printer, ...o })
+  const server = await serverForTest({ pipeline: printer, ...o }, ctx)
   await startDaemon(server, { interval_seconds: 3600 })
   await waitForLog(server, FINISHED)
   return server
@@ -94,10 +80,10 @@ describe.concurrent('live log stream (real server)', () => {
   })
 
   it('follows the log across rotations without losing or repeating a line - --log-max-bytes 1024, 400-byte lines', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       pipeline: { name: 'drip', steps: [{ name: 'drip', run: localFixture('drip.mjs', '12', '150', '400', 'drip') }] },
       args: ['--log-max-bytes', '1024', '--log-keep', '9'],
-    })
+    }, ctx)
     // Opened before the daemon exists: the stream waits for the file to appear.
     const client = await openStream(server, '?lines=5')
     try {
@@ -116,11 +102,11 @@ describe.concurrent('live log stream (real server)', () => {
   })
 
   it('loses no line when the log rotates several times between two polls - 2000 lines in ten bursts, --log-max-bytes 4096', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       // Ten separate bursts of ~6 KB: one rotation each, faster than the 200 ms poll, whatever the machine's load.
       pipeline: { name: 'flood', steps: [{ name: 'flood', run: fixture('bursts.mjs', '2000', '200') }] },
       args: ['--log-max-bytes', '4096', '--log-keep', '20'],
-    })
+    }, ctx)
     const client = await openStream(server, '?lines=1')
     try {
       await client.waitFor((c) => c.items.length >= 1, 'the connected comment')

@@ -1,23 +1,11 @@
 /**
- * Issue 5.4 and 5.5: GET /metrics is valid Prometheus text that agrees with the run history,
+ * GET /metrics is valid Prometheus text that agrees with the run history,
  * and the dead-man check GET /api/cron/health (200 / 503 with the reason).
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import {
-  call,
-  ISO_MS,
-  listRuns,
-  metrics,
-  parsePrometheus,
-  serverFor,
-  serverWith,
-  shellScript,
-  startDaemon,
-  waitFor,
-  waitForRuns,
-  type TestServer,
-} from './support.js'
+import { call, ISO_MS, listRuns, serverForTest, serverWithPipeline, startDaemon, waitFor, waitForRuns, type TestServer } from '../helpers/real-server.js'
+import { metrics, parsePrometheus, shellScript } from './support.js'
 
 // Checks that start no daemon share one server.
 let idle: Promise<TestServer> | null = null
@@ -62,7 +50,7 @@ describe.concurrent('GET /metrics', () => {
   })
 
   it('counts runs by status and skipped ticks, with the last duration and last success time - failed, successful and skipped runs', { timeout: 60_000 }, async (ctx) => {
-    const server = await serverWith(ctx, failsFirst('1.2'))
+    const server = await serverWithPipeline(failsFirst('1.2'), {}, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     await waitForRuns(
       server,
@@ -103,7 +91,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 200 with the last success - daemon running, success since the tick before the last', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }, ctx)
     await startDaemon(server, { interval_seconds: 30 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'a successful run')
     const res = await health(server)
@@ -120,7 +108,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 503 once the last success is older than max_age_seconds - ?max_age_seconds=1, later runs fail', async (ctx) => {
-    const server = await serverWith(ctx, succeedsFirst)
+    const server = await serverWithPipeline(succeedsFirst, {}, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const ok = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'the one successful run')
     const res = await waitFor(async () => {
@@ -136,7 +124,7 @@ describe.concurrent('GET /api/cron/health (dead-man)', () => {
   })
 
   it('answers 503 when no run ever succeeded - ?max_age_seconds=1, every run fails', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'exit 2' }] } }, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const res = await waitFor(async () => {
       const h = await health(server, '?max_age_seconds=1')

@@ -6,28 +6,16 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import {
-  call,
-  fixture,
-  isAlive,
-  listRuns,
-  localFixture,
-  logText,
-  serverWith,
-  startDaemon,
-  status,
-  waitFor,
-  waitForRuns,
-} from './support.js'
+import { call, fixture, isAlive, listRuns, localFixture, logText, serverWithPipeline, startDaemon, status, waitFor, waitForRuns } from './support.js'
 
 const attemptsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map(Number)
 
 describe.concurrent('step retries', () => {
   it('runs the step 3 times, waiting at least 1 s then 2 s, and records attempts 3 - a step that fails twice, then succeeds', async (ctx) => {
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'flaky',
       steps: [{ name: 'fetch', run: localFixture('flaky.mjs', '2', join(dir, 'attempts')), retries: 3, retry_delay_seconds: 1 }],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const run = await waitForRuns(server, (runs) => runs.find((r) => r.status !== 'running'), 'the run to finish', 20_000)
     expect(run.status).toBe('success')
@@ -44,10 +32,10 @@ describe.concurrent('step retries', () => {
   })
 
   it('ends the wait at once and records the run cancelled, with no further attempt - stop during a retry wait', async (ctx) => {
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'flaky',
       steps: [{ name: 'fetch', run: localFixture('flaky.mjs', '9', join(dir, 'attempts')), retries: 5, retry_delay_seconds: 30 }],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitFor(() => /retrying in 30s/.test(logText(server)), { what: 'the first retry wait' })
     const started = Date.now()
@@ -59,10 +47,10 @@ describe.concurrent('step retries', () => {
   })
 
   it('lets the retries finish the run - stop with drain during a retry wait', async (ctx) => {
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'flaky',
       steps: [{ name: 'fetch', run: localFixture('flaky.mjs', '1', join(dir, 'attempts')), retries: 2, retry_delay_seconds: 1 }],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitFor(() => /retrying in 1s/.test(logText(server)), { what: 'the retry wait' })
     const stop = await call(server.url, 'POST', '/api/cron/stop', { json: { mode: 'drain' } })
@@ -74,14 +62,14 @@ describe.concurrent('step retries', () => {
 
 describe.concurrent('run deadline', () => {
   it('ends the running step tree and records the run timed_out with the reason - timeout_seconds 1, a step that sleeps 30 s with a child', async (ctx) => {
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'slow',
       timeout_seconds: 1,
       steps: [
         { name: 'tree', run: localFixture('tree.mjs', '30', join(dir, 'pids')) },
         { name: 'after', run: fixture('print-lines.mjs', '1', '0', 'never') },
       ],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const pids = (await waitFor(() => (existsSync(join(server.dir, 'pids')) ? readFileSync(join(server.dir, 'pids'), 'utf8') : ''), { what: 'the tree to start' })).split(' ').map(Number)
     const run = await waitForRuns(server, (runs) => runs.find((r) => r.status !== 'running'), 'the run to end', 15_000)
@@ -95,7 +83,7 @@ describe.concurrent('run deadline', () => {
 
 describe.concurrent('pause and resume', () => {
   it('answers 409 with the reason - pause or resume a stopped pipeline, pause twice, resume an unpaused one', async (ctx) => {
-    const server = await serverWith(ctx, () => ({ name: 'p', steps: [{ name: 's', run: 'true' }] }))
+    const server = await serverWithPipeline(() => ({ name: 'p', steps: [{ name: 's', run: 'true' }] }), {}, ctx)
     for (const path of ['/api/cron/pause', '/api/cron/resume']) {
       const res = await call(server.url, 'POST', path)
       expect(res.status, res.text).toBe(409)
@@ -112,7 +100,7 @@ describe.concurrent('pause and resume', () => {
   })
 
   it('records each tick while paused as skipped with reason paused, still runs on demand, and runs ticks again once resumed', async (ctx) => {
-    const server = await serverWith(ctx, () => ({ name: 'p', steps: [{ name: 's', run: fixture('print-lines.mjs', '1', '0', 'ran') }] }))
+    const server = await serverWithPipeline(() => ({ name: 'p', steps: [{ name: 's', run: fixture('print-lines.mjs', '1', '0', 'ran') }] }), {}, ctx)
     await startDaemon(server, { interval_seconds: 1, run_immediately: false })
     const paused = await call(server.url, 'POST', '/api/cron/pause')
     expect(paused.status, paused.text).toBe(200)
@@ -134,8 +122,8 @@ describe.concurrent('pause and resume', () => {
   })
 
   it('stays paused after the daemon is killed and restarted, and after the server is restarted', async (ctx) => {
-    const server = await serverWith(ctx, () => ({ name: 'p', steps: [{ name: 's', run: 'true' }] }))
-    const pid = await startDaemon(server, { interval_seconds: 3600, run_immediately: false })
+    const server = await serverWithPipeline(() => ({ name: 'p', steps: [{ name: 's', run: 'true' }] }), {}, ctx)
+    const { pid } = await startDaemon(server, { interval_seconds: 3600, run_immediately: false })
     expect((await call(server.url, 'POST', '/api/cron/pause')).status).toBe(200)
     process.kill(pid, 'SIGKILL')
     const back = await waitFor(async () => {
@@ -156,7 +144,7 @@ describe.concurrent('pause and resume', () => {
 
 describe.concurrent('step environment', () => {
   it('gives every step PIPELINE_CRON_PIPELINE, PIPELINE_CRON_RUN_ID and PIPELINE_CRON_SCHEDULED_AT (empty for a manual run)', async (ctx) => {
-    const server = await serverWith(ctx, (dir) => ({ name: 'env', steps: [{ name: 'dump', run: localFixture('env-dump.mjs', join(dir, 'env.jsonl')) }] }))
+    const server = await serverWithPipeline((dir) => ({ name: 'env', steps: [{ name: 'dump', run: localFixture('env-dump.mjs', join(dir, 'env.jsonl')) }] }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const scheduled = await waitForRuns(server, (runs) => runs.find((r) => r.status === 'success'), 'the scheduled run')
     const manual = await call(server.url, 'POST', '/api/cron/run')

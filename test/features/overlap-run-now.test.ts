@@ -1,15 +1,15 @@
 /**
- * Issue 4.2 and 4.3: the overlap policy (a tick during a run is skipped, logged and recorded)
+ * The overlap policy (a tick during a run is skipped, logged and recorded)
  * and POST /api/cron/run (manual runs, and 409 when stopped or busy).
  */
 import { describe, expect, it } from 'vitest'
-import { call, fixture, ISO_MS, logText, serverFor, startDaemon, status, waitFor, waitForFinished, waitForRuns } from './support.js'
+import { call, fixture, ISO_MS, logText, serverForTest, startDaemon, status, waitFor, waitForFinished, waitForRuns } from './support.js'
 
 const sleeper = (seconds: string) => ({ name: 'slow', steps: [{ name: 'nap', run: fixture('sleep.mjs', seconds) }] })
 
 describe.concurrent('overlap policy', () => {
   it('skips ticks during a run, logs them and lists them as skipped with a reason - interval 1 s, 2.5 s step', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: sleeper('2.5') })
+    const server = await serverForTest({ pipeline: sleeper('2.5') }, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const runs = await waitForRuns(
       server,
@@ -45,14 +45,14 @@ describe.concurrent('overlap policy', () => {
 
 describe.concurrent('POST /api/cron/run', () => {
   it('answers 409 - daemon not running', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: sleeper('0') })
+    const server = await serverForTest({ pipeline: sleeper('0') }, ctx)
     const res = await call(server.url, 'POST', '/api/cron/run')
     expect(res.status).toBe(409)
     expect(res.body).toEqual({ error: true, detail: 'Daemon is not running', timestamp: expect.stringMatching(ISO_MS) })
   })
 
   it('starts a manual run and answers 409 while it is in progress - interval 3600 s, run_immediately false', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: sleeper('1.5') })
+    const server = await serverForTest({ pipeline: sleeper('1.5') }, ctx)
     await startDaemon(server, { interval_seconds: 3600, run_immediately: false })
     const res = await call(server.url, 'POST', '/api/cron/run')
     expect(res.status, res.text).toBe(200)
@@ -75,7 +75,7 @@ describe.concurrent('POST /api/cron/run', () => {
   })
 
   it('answers 409 - a scheduled run is in progress', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: sleeper('3') })
+    const server = await serverForTest({ pipeline: sleeper('3') }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const current = await waitFor(async () => (await status(server)).current_run, { what: 'the scheduled run to be in progress' })
     expect(current.trigger).toBe('schedule')

@@ -1,5 +1,5 @@
 /**
- * Issue 5.2: size-based rotation under a step that writes a lot (500 MB). Each retained file stays within
+ * Size-based rotation under a step that writes a lot (500 MB). Each retained file stays within
  * max_bytes (so all of them within max_bytes x (keep + 1)), no line is torn, and the retained lines
  * are an exact, gap-free suffix of what the step printed (all of it when it fits).
  */
@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createFileLogWriter } from '../../adapters/posix/log-writer.js'
 import { tempDir } from '../helpers/server.js'
-import { LOG_LINE, localFixture, serverFor, startDaemon, waitForLog, type TestServer } from './support.js'
+import { LOG_LINE, localFixture, serverForTest, startDaemon, waitForLog, type TestServer } from './support.js'
 
 const writer = (bytes: number) => ({ name: 'writer', steps: [{ name: 'write', run: localFixture('write-bytes.mjs', String(bytes), '100') }] })
 
@@ -114,7 +114,7 @@ describe('the log writer\'s size bound', () => {
 describe('log rotation', () => {
   it('keeps log + .1 + .2 within max_bytes x 3, each file within max_bytes, with no torn line and a gap-free tail - 500 MB step, --log-max-bytes 5000000 --log-keep 2', { timeout: 120_000 }, async (ctx) => {
     const max = 5_000_000
-    const server = await serverFor(ctx, { pipeline: writer(500_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] })
+    const server = await serverForTest({ pipeline: writer(500_000_000), args: ['--log-max-bytes', String(max), '--log-keep', '2'] }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 80_000)
 
@@ -141,7 +141,7 @@ describe('log rotation', () => {
   })
 
   it('keeps every line of the step, exactly once and in order, when it fits in the retained files - 3 MB step, --log-max-bytes 1000000 --log-keep 5', { timeout: 60_000 }, async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] })
+    const server = await serverForTest({ pipeline: writer(3_000_000), args: ['--log-max-bytes', '1000000', '--log-keep', '5'] }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     await waitForLog(server, /Pipeline execution finished: success/, 30_000)
 

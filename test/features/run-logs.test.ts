@@ -1,22 +1,10 @@
 /**
- * Issue 5.3: GET /api/cron/runs/{id}/logs returns exactly one run's lines, also a failed run's
+ * GET /api/cron/runs/{id}/logs returns exactly one run's lines, also a failed run's
  * after later runs, across rotated files; 404 for an unknown run and for one rotated out.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  call,
-  ISO_MS,
-  linesOf,
-  localFixture,
-  logText,
-  serverFor,
-  serverWith,
-  shellScript,
-  startDaemon,
-  waitForFinished,
-  waitForRuns,
-  type TestServer,
-} from './support.js'
+import { call, ISO_MS, logText, serverForTest, serverWithPipeline, startDaemon, waitForFinished, waitForRuns, type TestServer } from '../helpers/real-server.js'
+import { linesOf, localFixture, shellScript } from './support.js'
 
 const TS = String.raw`\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] `
 
@@ -34,7 +22,7 @@ async function runLogs(server: TestServer, id: string) {
 describe.concurrent('per-run logs', () => {
   it("returns exactly that run's lines, and a failed run's output is still there after later runs", async (ctx) => {
     // The first run fails (exit 3, with stdout and stderr), the later ones succeed.
-    const server = await serverWith(ctx, (dir) => ({
+    const server = await serverWithPipeline((dir) => ({
       name: 'flaky',
       steps: [
         {
@@ -54,7 +42,7 @@ describe.concurrent('per-run logs', () => {
           ),
         },
       ],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const failed = await waitForRuns(server, (r) => r.find((x) => x.status === 'failed'), 'the failed first run')
     const later = [await runNow(server), await runNow(server)]
@@ -99,7 +87,7 @@ describe.concurrent('per-run logs', () => {
   })
 
   it('answers 404 - unknown run id', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } })
+    const server = await serverForTest({ pipeline: { name: 'p', steps: [{ name: 's', run: 'true' }] } }, ctx)
     const res = await runLogs(server, '20990101T000000Z-abcd')
     expect(res.status).toBe(404)
     expect(res.body).toEqual({ error: true, detail: 'Run not found: 20990101T000000Z-abcd', timestamp: expect.stringMatching(ISO_MS) })
@@ -107,10 +95,10 @@ describe.concurrent('per-run logs', () => {
   })
 
   it('answers 404 for a run rotated out and returns a run spread over rotated files whole - --log-max-bytes 1024 --log-keep 2', async (ctx) => {
-    const server = await serverFor(ctx, {
+    const server = await serverForTest({
       pipeline: { name: 'chatty', steps: [{ name: 'write', run: localFixture('write-bytes.mjs', '1200', '100') }] },
       args: ['--log-max-bytes', '1024', '--log-keep', '2'],
-    })
+    }, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const first = await waitForRuns(server, (r) => r.find((x) => x.status === 'success'), 'the first run')
     const ids = [first.id]

@@ -1,12 +1,12 @@
 /**
- * Issue 4.1: cron schedules (with and without a time zone), the next run times in the status,
+ * Cron schedules (with and without a time zone), the next run times in the status,
  * validation of the expression and the zone, and run_immediately for interval and cron.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import { call, fixture, ISO_MS, linesOf, serverFor, startDaemon, status, waitFor, waitForRuns, type Run, type Ctx, type TestServer } from './support.js'
+import { call, fixture, ISO_MS, linesOf, serverForTest, startDaemon, status, waitFor, waitForRuns, type Run, type Ctx, type TestServer } from './support.js'
 
 const quick = { name: 'quick', steps: [{ name: 'hello', run: fixture('print-lines.mjs', '1', '0', 'hello') }] }
 
@@ -31,7 +31,7 @@ describe.concurrent('cron schedules', () => {
   afterAll(async () => (await sharedServer)?.cleanup())
 
   it('runs on every second and shows schedule, next_run_at and five increasing next_runs - cron "*/1 * * * * *"', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: quick })
+    const server = await serverForTest({ pipeline: quick }, ctx)
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { cron: '*/1 * * * * *' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body.message).toMatch(/^Daemon started successfully with cron: \*\/1 \* \* \* \* \* \(PID: \d+\)$/)
@@ -54,7 +54,7 @@ describe.concurrent('cron schedules', () => {
   })
 
   it('runs and reports the zone - cron "*/1 * * * * *" with timezone Asia/Kolkata', async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: quick })
+    const server = await serverForTest({ pipeline: quick }, ctx)
     const res = await call(server.url, 'POST', '/api/cron/start', { json: { cron: '*/1 * * * * *', timezone: 'Asia/Kolkata' } })
     expect(res.status, res.text).toBe(200)
     expect(res.body.message).toMatch(/with cron: \*\/1 \* \* \* \* \* \(Asia\/Kolkata\) \(PID: \d+\)$/)
@@ -65,7 +65,7 @@ describe.concurrent('cron schedules', () => {
   })
 
   it("lists the next five fire times at the zone's wall-clock time - cron \"30 9 * * *\" in America/New_York", async (ctx) => {
-    const server = await serverFor(ctx, { pipeline: quick })
+    const server = await serverForTest({ pipeline: quick }, ctx)
     await startDaemon(server, { cron: '30 9 * * *', timezone: 'America/New_York' })
     const s = await status(server)
     expect(s.schedule).toEqual({ type: 'cron', cron: '30 9 * * *', timezone: 'America/New_York' })
@@ -101,7 +101,7 @@ describe.concurrent('cron schedules', () => {
 describe.concurrent('run_immediately', () => {
   /** Starts with `body` and returns the daemon's start time and its first run (oldest). */
   async function firstRun(ctx: Ctx, body: Record<string, unknown>) {
-    const server = await serverFor(ctx, { pipeline: quick })
+    const server = await serverForTest({ pipeline: quick }, ctx)
     await startDaemon(server, body)
     const t0 = (await status(server)).started_at as string
     const first = await waitForRuns(server, (r) => oldestFirst(r)[0], 'a first run')
@@ -150,7 +150,7 @@ describe('many pipelines due at once', () => {
 
   it('records each run as started when its tick fired, in its running and its finished record alike - 20 pipelines due at the same second', async (ctx) => {
     const names = Array.from({ length: 20 }, (_, i) => `p${String(i + 1).padStart(2, '0')}`)
-    const server = await serverFor(ctx, { pipelines: Object.fromEntries(names.map((name) => [name, { ...quick, name }])) })
+    const server = await serverForTest({ pipelines: Object.fromEntries(names.map((name) => [name, { ...quick, name }])) }, ctx)
     for (const name of names) {
       const res = await call(server.url, 'POST', `/api/pipelines/${name}/start`, { json: { cron: '* * * * * *' } })
       expect(res.status, res.text).toBe(200)

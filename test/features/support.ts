@@ -1,98 +1,19 @@
 /**
- * Helpers for the feature suites (issues 4 and 5): real servers, real daemons, real files.
- * Everything goes over HTTP or through /proc and the files; waits are bounded polls.
+ * What only the feature suites use: their own fixtures, shell-script steps, log lines, the
+ * Prometheus text parser and file-descriptor counts. The rest comes from test/helpers/real-server.ts.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expect, type TestContext } from 'vitest'
-import { isAlive, killAll, pidsWithEnv } from '../helpers/procs.js'
-import { call, FIXTURES, startServer, tempDir, type ServerOptions, type TestServer } from '../helpers/server.js'
-import { waitFor } from '../helpers/wait.js'
+import { expect } from 'vitest'
+import { call, NODE, type TestServer } from '../helpers/real-server.js'
 
-export { call, FIXTURES, isAlive, killAll, pidsWithEnv, tempDir, waitFor }
-export type { TestServer }
+export * from '../helpers/real-server.js'
+export { SseClient } from '../helpers/sse-client.js'
 
-export const NODE = process.execPath
 export const HERE = import.meta.dirname
-
-/** A step's `run` as an array: this machine's node running a fixture script. */
-export const fixture = (name: string, ...args: string[]) => [NODE, join(FIXTURES, name), ...args]
 
 /** A fixture of this folder (test/features/fixtures). */
 export const localFixture = (name: string, ...args: string[]) => [NODE, join(HERE, 'fixtures', name), ...args]
-
-/** Every log line starts with the seed's timestamp. */
-export const LOG_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] /
-export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
-
-/**
- * The test's context: concurrent tests must register their cleanup on their own context
- * (vitest does not track concurrent tests in the global `onTestFinished`).
- */
-export type Ctx = Pick<TestContext, 'onTestFinished'>
-
-/** A server for this test only; its daemons are killed and its folder removed when the test ends. */
-export async function serverFor(ctx: Ctx, o: ServerOptions = {}): Promise<TestServer> {
-  const server = await startServer(o)
-  ctx.onTestFinished(() => server.cleanup())
-  return server
-}
-
-/** A server whose pipeline is built from the test's own folder (marker files, pid files). */
-export async function serverWith(ctx: Ctx, build: (dir: string) => unknown, o: ServerOptions = {}): Promise<TestServer> {
-  const dir = tempDir('pc-feat-')
-  return serverFor(ctx, { ...o, dir, pipeline: build(dir) })
-}
-
-/** POST /api/cron/start, expecting 200; returns the daemon's pid. */
-export async function startDaemon(server: TestServer, body: Record<string, unknown>): Promise<number> {
-  const res = await call(server.url, 'POST', '/api/cron/start', { json: body })
-  expect(res.status, res.text).toBe(200)
-  return Number(/PID: (\d+)/.exec(res.body.message)![1])
-}
-
-export interface Run {
-  id: string
-  instance_id: string
-  trigger: 'schedule' | 'manual'
-  status: string
-  reason?: string
-  scheduled_at: string | null
-  started_at: string
-  finished_at: string | null
-  duration_ms: number | null
-  steps: { name: string; status: string; exit_code: number | null; signal: string | null; started_at: string; duration_ms: number; error?: string }[]
-}
-
-export async function listRuns(server: TestServer, limit = 1000): Promise<Run[]> {
-  const res = await call(server.url, 'GET', `/api/cron/runs?limit=${limit}`)
-  expect(res.status, res.text).toBe(200)
-  return res.body.runs as Run[]
-}
-
-/** Polls the run list until `check` returns something truthy. */
-export function waitForRuns<T>(server: TestServer, check: (runs: Run[]) => T, what: string, timeoutMs = 15_000) {
-  return waitFor(async () => check(await listRuns(server)), { timeoutMs, intervalMs: 50, what })
-}
-
-/** Polls until the run with this id has a final status. */
-export function waitForFinished(server: TestServer, id: string, timeoutMs = 15_000): Promise<Run> {
-  return waitForRuns(server, (runs) => runs.find((r) => r.id === id && r.status !== 'running'), `run ${id} to finish`, timeoutMs)
-}
-
-export async function status(server: TestServer): Promise<any> {
-  const res = await call(server.url, 'GET', '/api/cron/status')
-  expect(res.status, res.text).toBe(200)
-  return res.body
-}
-
-export function logText(server: { logFile: string }, suffix = ''): string {
-  try {
-    return readFileSync(server.logFile + suffix, 'utf8')
-  } catch {
-    return ''
-  }
-}
 
 /** The lines of a log text, without the "\n" that ends the last one. */
 export function linesOf(text: string): string[] {
@@ -101,106 +22,11 @@ export function linesOf(text: string): string[] {
   return lines
 }
 
-export function waitForLog(server: TestServer, pattern: RegExp, timeoutMs = 15_000) {
-  return waitFor(() => pattern.test(logText(server)), { timeoutMs, intervalMs: 25, what: `the log to match ${pattern}` })
-}
-
-export function readState(server: TestServer): { pid: number; instance_id: string; started_at: string; [k: string]: unknown } | null {
-  try {
-    return JSON.parse(readFileSync(join(server.stateDir, 'state.json'), 'utf8'))
-  } catch {
-    return null
-  }
-}
-
-/** Kills every process tagged with this instance id when the test ends (orphans of a killed daemon). */
-export function killTreeAtEnd(ctx: Ctx, instanceId: string) {
-  ctx.onTestFinished(() => killAll(pidsWithEnv('PIPELINE_CRON_INSTANCE', instanceId)))
-}
-
 /** Writes a small shell script in `dir` and returns the step `run` for it (array form). */
 export function shellScript(dir: string, name: string, body: string): string[] {
   const file = join(dir, name)
   writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 })
   return ['/bin/sh', file]
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server-Sent Events
-// ---------------------------------------------------------------------------------------------
-
-export type SseItem = { kind: 'comment'; text: string } | { kind: 'message'; event: string; data: string }
-
-/** An SSE client over fetch: collects every comment and message until `close()`. */
-export class SseClient {
-  readonly items: SseItem[] = []
-  ended = false
-  error: unknown = null
-  private readonly abort = new AbortController()
-  private done: Promise<void> = Promise.resolve()
-
-  static async open(url: string): Promise<SseClient> {
-    const client = new SseClient()
-    const res = await fetch(url, { signal: client.abort.signal, headers: { Accept: 'text/event-stream' } })
-    expect(res.status).toBe(200)
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
-    client.done = client.pump(res.body!)
-    return client
-  }
-
-  private async pump(body: ReadableStream<Uint8Array>) {
-    const decoder = new TextDecoder()
-    let buf = ''
-    try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true })
-        let end: number
-        while ((end = buf.indexOf('\n\n')) !== -1) {
-          this.parseBlock(buf.slice(0, end))
-          buf = buf.slice(end + 2)
-        }
-      }
-    } catch (err) {
-      if (!this.abort.signal.aborted) this.error = err
-    } finally {
-      this.ended = true
-    }
-  }
-
-  private parseBlock(block: string) {
-    let event = 'message'
-    const data: string[] = []
-    let sawField = false
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.items.push({ kind: 'comment', text: line.slice(1).trim() })
-        continue
-      }
-      sawField = true
-      const colon = line.indexOf(':')
-      const field = colon === -1 ? line : line.slice(0, colon)
-      let value = colon === -1 ? '' : line.slice(colon + 1)
-      if (value.startsWith(' ')) value = value.slice(1)
-      if (field === 'event') event = value
-      else if (field === 'data') data.push(value)
-    }
-    if (sawField) this.items.push({ kind: 'message', event, data: data.join('\n') })
-  }
-
-  /** The data of every plain message (one log line each). */
-  lines(): string[] {
-    return this.items.flatMap((i) => (i.kind === 'message' && i.event === 'message' ? [i.data] : []))
-  }
-
-  waitFor<T>(check: (c: SseClient) => T, what: string, timeoutMs = 10_000) {
-    return waitFor(() => check(this), { timeoutMs, intervalMs: 20, what })
-  }
-
-  /** Drops the connection (as a browser tab closing would) and waits for the reader to stop. */
-  async close() {
-    this.abort.abort()
-    await this.done
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

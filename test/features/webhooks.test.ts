@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type Ctx, listRuns, localFixture, logText, serverWith, startDaemon, waitFor, waitForRuns } from './support.js'
+import { type Ctx, listRuns, localFixture, logText, serverWithPipeline, startDaemon, waitFor, waitForRuns } from './support.js'
 
 const SECRET = 'webhook-secret-never-logged'
 
@@ -44,15 +44,13 @@ async function receiver(ctx: Ctx, answer: () => number | 'hang' = () => 200) {
 describe.concurrent('webhooks', () => {
   it('POSTs failure then recovery, signed with HMAC-SHA256 over the exact body, and never logs the secret or the path', async (ctx) => {
     const hook = await receiver(ctx)
-    const server = await serverWith(
-      ctx,
+    const server = await serverWithPipeline(
       (dir) => ({
         name: 'flaky',
         steps: [{ name: 'fetch', run: localFixture('flaky.mjs', '1', join(dir, 'attempts')) }],
         notify: [{ url: hook.url, on: ['failure', 'recovery'], secret_env: 'HOOK_SECRET' }],
       }),
-      { env: { HOOK_SECRET: SECRET } },
-    )
+      { env: { HOOK_SECRET: SECRET } }, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     await waitFor(() => hook.got.length >= 2, { timeoutMs: 15_000, what: 'two deliveries' })
     const [failure, recovery] = hook.got
@@ -75,11 +73,11 @@ describe.concurrent('webhooks', () => {
 
   it('tries 4 times, 1, 2 and 4 s apart, then logs it lost, while the run keeps its own result and duration - receiver answering 500', async (ctx) => {
     const hook = await receiver(ctx, () => 500)
-    const server = await serverWith(ctx, () => ({
+    const server = await serverWithPipeline(() => ({
       name: 'ok',
       steps: [{ name: 'quick', run: ['true'] }],
       notify: [{ url: hook.url, on: ['success'] }],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
     const run = await waitForRuns(server, (runs) => runs.find((r) => r.status !== 'running'), 'the run')
     expect(run.status).toBe('success')
@@ -98,11 +96,11 @@ describe.concurrent('webhooks', () => {
 
   it('keeps the ticks on time and logs a delivery in flight as lost at stop - a receiver that never answers', async (ctx) => {
     const hook = await receiver(ctx, () => 'hang')
-    const server = await serverWith(ctx, () => ({
+    const server = await serverWithPipeline(() => ({
       name: 'ticks',
       steps: [{ name: 'quick', run: ['true'] }],
       notify: [{ url: hook.url, on: ['success'] }],
-    }))
+    }), {}, ctx)
     await startDaemon(server, { interval_seconds: 1 })
     const runs = await waitForRuns(server, (all) => {
       const done = all.filter((r) => r.status === 'success')

@@ -1,4 +1,4 @@
-"""Drives the seed's CronAPIClient (seed_client.py, copied verbatim) against a running server.
+"""Drives the original CronAPIClient (seed_client.py, copied verbatim) against a running server.
 
 usage: python3 driver.py BASE_URL
 Prints one JSON object with every call's result; seed-client.test.ts checks it.

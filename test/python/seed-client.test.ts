@@ -1,5 +1,5 @@
 /**
- * The seed's Python client (seed_client.py, verbatim from the seed document) against the real
+ * The original Python client (seed_client.py, verbatim from the original design) against the real
  * server: driver.py calls every method and prints the results as JSON; this file checks them.
  */
 import { execFile, execFileSync } from 'node:child_process'
@@ -33,7 +33,7 @@ function runDriver(baseUrl: string): Promise<any> {
   })
 }
 
-describe.skipIf(dep.skip)("the seed's Python client", () => {
+describe.skipIf(dep.skip)("the original Python client", () => {
   // One driver run (one server, one daemon) feeds every check below.
   let r: any
   beforeAll(async () => {
@@ -48,18 +48,18 @@ describe.skipIf(dep.skip)("the seed's Python client", () => {
     }
   })
 
-  it('returns the seed body - health()', () => {
+  it('returns the original body - health()', () => {
     expect(r.health).toEqual({ status: 'healthy', timestamp: expect.stringMatching(ISO_MS) })
   })
 
-  it('returns the seed fields before and after start and stop - status()', () => {
+  it('returns the original fields before and after start and stop - status()', () => {
     expect(r.status_before).toMatchObject({ is_running: false, pid: null })
     const pid = Number(/\(PID: (\d+)\)$/.exec(r.start.message)?.[1])
     expect(r.status_running).toMatchObject({ is_running: true, pid, message: `Daemon is running (PID: ${pid})` })
     expect(r.status_stopped).toMatchObject({ is_running: false, pid: null })
   })
 
-  it('starts with the seed message - start(interval_seconds=60)', () => {
+  it('starts with the original message - start(interval_seconds=60)', () => {
     expect(r.start).toEqual({
       success: true,
       message: expect.stringMatching(/^Daemon started successfully with interval: 60 seconds \(PID: \d+\)$/),
@@ -88,11 +88,11 @@ describe.skipIf(dep.skip)("the seed's Python client", () => {
     expect((r.tail_logs_3 as string).trimEnd().split('\n')).toEqual(tail.slice(-3))
   })
 
-  it('stops with the seed message - stop()', () => {
+  it('stops with the original message - stop()', () => {
     expect(r.stop).toMatchObject({ success: true, message: 'Daemon stopped successfully', timestamp: expect.stringMatching(ISO_MS) })
   })
 
-  it('clears with the seed message, leaving no run lines - clear_logs()', () => {
+  it('clears with the original message, leaving no run lines - clear_logs()', () => {
     expect(r.clear_logs).toEqual({ success: true, message: 'Logs cleared successfully', timestamp: expect.stringMatching(ISO_MS) })
     expect(r.get_logs_after_clear.logs).not.toContain('Pipeline execution')
   })

@@ -20,7 +20,7 @@ afterEach(async () => {
 const lastRunStatus = async (s: MemorySystem) => (await req(s.app, 'GET', '/api/cron/status')).body.last_run?.status
 
 describe('POST /api/cron/start', () => {
-  it('returns 200 with the seed message - interval schedule', async () => {
+  it('returns 200 with the original message - interval schedule', async () => {
     const s = system()
     const a = await req(s.app, 'POST', '/api/cron/start', { json: { interval_seconds: 60 } })
     expect(a.status).toBe(200)
@@ -48,7 +48,7 @@ describe('POST /api/cron/start', () => {
     expect(s.runner.spawned).toEqual([])
   })
 
-  it('uses the seed default of 120 seconds - no body at all', async () => {
+  it('uses the original default of 120 seconds - no body at all', async () => {
     const s = system()
     const a = await req(s.app, 'POST', '/api/cron/start')
     expect(a.status).toBe(200)
@@ -142,7 +142,7 @@ describe('POST /api/cron/stop', () => {
 })
 
 describe('GET /api/cron/status', () => {
-  it('reports the seed fields and nulls - stopped, never run', async () => {
+  it('reports the original fields and nulls - stopped, never run', async () => {
     const s = system()
     const a = await req(s.app, 'GET', '/api/cron/status')
     expect(a.status).toBe(200)

@@ -80,7 +80,7 @@ describe('GET /api/cron/logs/tail', () => {
 })
 
 describe('DELETE /api/cron/logs', () => {
-  it('empties the log and answers the seed message - clear', async () => {
+  it('empties the log and answers the original message - clear', async () => {
     const s = withLog(5)
     const a = await req(s.app, 'DELETE', '/api/cron/logs')
     expect(a.status).toBe(200)

@@ -14,7 +14,7 @@ function problem(args: string[], env: Record<string, string> = {}): string {
 }
 
 describe('resolveConfig', () => {
-  it('returns the SPEC defaults - no flags, no env', () => {
+  it('returns the documented defaults - no flags, no env', () => {
     expect(resolveConfig([], {})).toEqual(DEFAULTS)
     expect(DEFAULTS).toMatchObject({
       port: 8000,
@@ -62,7 +62,7 @@ describe('resolveConfig', () => {
     })
   })
 
-  it('reads every SPEC flag in both forms - --flag value and --flag=value', () => {
+  it('reads every documented flag in both forms - --flag value and --flag=value', () => {
     const c = resolveConfig(['--host', '::1', '--state-dir=/s', '--log-file', '/l.log', '--min-interval=2', '--log-max-bytes', '4096', '--log-keep=3', '--pipeline', 'x.json', '--read-token=r'], {})
     expect(c).toMatchObject({ host: '::1', stateDir: '/s', logFile: '/l.log', minIntervalSeconds: 2, logMaxBytes: 4096, logKeep: 3, pipeline: 'x.json', readToken: 'r' })
   })

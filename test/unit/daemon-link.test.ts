@@ -4,23 +4,14 @@ import { createDaemonLink, type DaemonInfo } from '../../src/control/daemon-link
 import type { Message, PipelineLive } from '../../src/daemon/protocol.js'
 import type { Connection } from '../../src/ports.js'
 import { createMemoryChannel, type MemoryControlChannel } from '../fakes/control-channel.js'
+import { pipelineLive } from '../fakes/records.js'
 import { waitFor } from '../helpers/wait.js'
 
 afterEach(() => {
   vi.useRealTimers()
 })
 
-const LIVE: PipelineLive = {
-  instance_id: 'inst-a',
-  started_at: '2025-12-26T10:00:00.000Z',
-  schedule: { type: 'interval', interval_seconds: 60 },
-  anchor: '2025-12-26T10:00:00.000Z',
-  next_run_at: '2025-12-26T10:01:00.000Z',
-  current_run: null,
-  last_run: null,
-  paused: false,
-  stopping: null,
-}
+const LIVE = pipelineLive()
 const INFO: DaemonInfo = { pid: 4242, instance_id: 'daemon-1', runtime: 'test', started_at: '2025-12-26T10:00:00.000Z' }
 
 /** A daemon end: says hello (unless told not to) and records the requests it gets. */

@@ -4,7 +4,6 @@ import {
   attemptsLabel,
   chartCaption,
   describeSchedule,
-  failingStep,
   formatCountdown,
   formatDuration,
   formatTime,
@@ -18,6 +17,7 @@ import {
   type StepView,
 } from '../../src/dashboard/client/format.js'
 import { fragmentFor, isViewFragment, pipelineBase, pipelineFromFragment } from '../../src/dashboard/client/fragment.js'
+import { describeRunFailure } from '../../src/run-step.js'
 import * as schedule from '../../src/schedule.js'
 import type { RunRecord } from '../../src/schemas.js'
 
@@ -93,7 +93,7 @@ describe('formatTime', () => {
   })
 })
 
-describe('statusLabel and failingStep', () => {
+describe('statusLabel and describeRunFailure', () => {
   it('gives each run status its symbol, and an unknown one as it came', () => {
     expect(['success', 'failed', 'timed_out', 'cancelled', 'skipped', 'abandoned', 'running', 'later'].map(statusLabel)).toEqual([
       '✓ success',
@@ -107,16 +107,21 @@ describe('statusLabel and failingStep', () => {
     ])
   })
 
-  it('names the first step that did not succeed, with its exit code or signal', () => {
-    expect(failingStep(run({ status: 'failed', steps: [step(), step({ name: 'load', status: 'failed', exit_code: 3 })] }))).toBe('load (exit 3)')
-    expect(failingStep(run({ status: 'cancelled', steps: [step({ name: 'load', status: 'cancelled', exit_code: null, signal: 'SIGTERM' })] }))).toBe('load (SIGTERM)')
+  it('words a failed step as the log does - no reason recorded, exit code, signal, start error, timeout', () => {
+    const failed = (s: Partial<StepView>) => describeRunFailure(run({ status: 'failed', steps: [step(), step({ name: 'load', status: 'failed', ...s })] }))
+    expect(failed({ exit_code: 3, duration_ms: 520 })).toBe('step load failed: exit 3 in 0.52s')
+    expect(failed({ exit_code: null, signal: 'SIGKILL', duration_ms: 1000 })).toBe('step load failed: signal SIGKILL in 1.00s')
+    expect(failed({ exit_code: null, error: 'could not start nope (ENOENT)' })).toBe('step load failed: could not start nope (ENOENT)')
+    expect(failed({ status: 'timed_out', exit_code: null, signal: 'SIGTERM', duration_ms: 2000 })).toBe('step load timed out in 2.00s')
   })
 
-  it('gives the reason - the run was skipped or abandoned; nothing - it succeeded or still runs', () => {
-    expect(failingStep(run({ status: 'skipped', reason: 'paused', steps: [] }))).toBe('paused')
-    expect(failingStep(run({ status: 'abandoned', reason: 'the daemon died', steps: [] }))).toBe('the daemon died')
-    expect(failingStep(run())).toBe('')
-    expect(failingStep(run({ status: 'running', finished_at: null, duration_ms: null }))).toBe('')
+  it('gives the reason - the run recorded one (a step stopped it, skipped, abandoned); nothing - it succeeded or still runs', () => {
+    const stopped = run({ status: 'failed', reason: 'step load failed: exit 3 in 0.52s', steps: [step({ name: 'load', status: 'failed', exit_code: 3 })] })
+    expect(describeRunFailure(stopped)).toBe('step load failed: exit 3 in 0.52s')
+    expect(describeRunFailure(run({ status: 'skipped', reason: 'paused', steps: [] }))).toBe('paused')
+    expect(describeRunFailure(run({ status: 'abandoned', reason: 'the daemon died', steps: [] }))).toBe('the daemon died')
+    expect(describeRunFailure(run())).toBe('')
+    expect(describeRunFailure(run({ status: 'running', finished_at: null, duration_ms: null }))).toBe('')
   })
 })
 

@@ -1,5 +1,5 @@
 /**
- * Issue 5.1 in-process: the SSE route over the REAL file log store (createFileLogStore) with a
+ * The live log stream in-process: the SSE route over the REAL file log store (createFileLogStore) with a
  * short heartbeat; the shared follower is released when clients go (followerStats), and
  * rotations between two polls lose no line. The daemon side is the real file log writer.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createFileLogStore } from '../../adapters/posix/log-store.js'
 import { createFileLogWriter } from '../../adapters/posix/log-writer.js'
+import { parseSse } from '../../src/client/sse.js'
 import type { LogWriter } from '../../src/ports.js'
 import { createMemorySystem } from '../fakes/system.js'
 import { waitFor } from '../helpers/wait.js'
@@ -57,8 +58,11 @@ class Reader {
       this.text += this.decoder.decode(next.value, { stream: true })
     }
   }
-  data(): string[] {
-    return [...this.text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]!)
+  /** The plain messages' data so far, parsed the way every client parses the stream. */
+  async data(): Promise<string[]> {
+    const out: string[] = []
+    for await (const m of parseSse(new Response(this.text).body!)) if (m.event === 'message') out.push(m.data)
+    return out
   }
   cancel() {
     return this.reader.cancel()
@@ -77,7 +81,7 @@ describe('log stream over the file log store', () => {
     const r = new Reader(res.body!)
     await r.until((x) => (x.match(/^: heartbeat$/gm) ?? []).length >= 3, 'three heartbeats')
     expect(r.text.startsWith(': connected\n\n')).toBe(true)
-    expect(r.data()).toEqual(['[2025-12-26 10:30:45] hello'])
+    expect(await r.data()).toEqual(['[2025-12-26 10:30:45] hello'])
     // Heartbeats are comments: they never show up as data.
     expect(r.text).toMatch(/\n\n: heartbeat\n\n/)
     await r.cancel()
@@ -142,7 +146,7 @@ describe('log stream over the file log store', () => {
     for (let i = 1; i <= 3; i++) t.writer.append(line(`chunk ${i} ${big}`))
     t.writer.append(line('after'))
     await r.until((x) => x.includes('after'), 'the last line')
-    expect(r.data().map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['before', 'chunk 1', 'chunk 2', 'chunk 3', 'after'])
+    expect((await r.data()).map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['before', 'chunk 1', 'chunk 2', 'chunk 3', 'after'])
     await r.cancel()
   })
 
@@ -157,7 +161,7 @@ describe('log stream over the file log store', () => {
     for (let i = 1; i <= 3; i++) t.writer.append(line(`chunk ${i} ${big}`))
     t.writer.append(line('after'))
     await r.until((x) => x.includes('after'), 'the last line')
-    expect(r.data().map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['chunk 2', 'chunk 3', 'after'])
+    expect((await r.data()).map((d) => d.slice(22).split(' ').slice(0, 2).join(' '))).toEqual(['chunk 2', 'chunk 3', 'after'])
     await r.cancel()
   })
 
@@ -176,7 +180,7 @@ describe('log stream over the file log store', () => {
     await r.until((x) => x.includes('new 1'), 'the new line')
     appendFileSync(t.file, line('new 2'))
     await r.until((x) => x.includes('new 2'), 'the second new line')
-    expect(r.data().map((d) => d.slice(22))).toEqual(['old 1', 'old 2', 'new 1', 'new 2'])
+    expect((await r.data()).map((d) => d.slice(22))).toEqual(['old 1', 'old 2', 'new 1', 'new 2'])
     await r.cancel()
   })
 })

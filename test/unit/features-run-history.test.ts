@@ -1,7 +1,7 @@
 /**
- * Retention of the file run history (issue 4.4): pruning keeps the newest runs and never loses
+ * Retention of the file run history: pruning keeps the newest runs and never loses
  * a record appended while a prune is going (the daemon appends without waiting: skipped ticks,
- * the `running` record of a new run). Lookups of unknown ids, and junk lines (issue 12).
+ * the `running` record of a new run). Lookups of unknown ids, and junk lines.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

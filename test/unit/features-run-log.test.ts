@@ -1,4 +1,4 @@
-/** Per-run log extraction (issue 5.3): only the run's own lines, whatever else was written meanwhile. */
+/** Per-run log extraction: only the run's own lines, whatever else was written meanwhile. */
 import { describe, expect, it } from 'vitest'
 import { extractRunLines } from '../../src/run-log.js'
 

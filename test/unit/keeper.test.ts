@@ -3,30 +3,13 @@
  * over a memory machine: a daemon killed with SIGKILL comes back after its back-off, a daemon that
  * keeps dying is given up on, and a server that starts resumes (or, told so, stops) what was running.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import type { StartResult } from '../../src/ports.js'
-import { createMemorySystem, type MemorySystem, type MemorySystemOptions } from '../fakes/system.js'
+import { describe, expect, it } from 'vitest'
+import type { MemorySystem } from '../fakes/system.js'
 import { waitFor } from '../helpers/wait.js'
 import { req } from './http.js'
+import { EVERY_MINUTE, pidOf, QUIET, systemsPerTest } from './systems.js'
 
-let systems: MemorySystem[] = []
-afterEach(async () => {
-  // Every server goes first, so none restarts a daemon another one's shutdown kills.
-  for (const s of systems) s.close()
-  for (const s of systems) await s.shutdown()
-  systems = []
-})
-
-function system(o: MemorySystemOptions = {}) {
-  const s = createMemorySystem(o)
-  systems.push(s)
-  return s
-}
-
-const EVERY_MINUTE = { schedule: { type: 'interval' as const, interval_seconds: 60 }, runImmediately: true }
-const QUIET = { ...EVERY_MINUTE, runImmediately: false }
-// The local mode always has a daemon pid (only cluster mode reports none).
-const pidOf = (r: StartResult) => r.pid!
+const system = systemsPerTest()
 
 /**
  * The keeper's sleeps: each back-off (200 ms and more) is recorded and waits until the test lets

@@ -4,62 +4,23 @@
  * stale state, and a daemon that does not answer.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { PipelineStateFile } from '../../src/daemon/protocol.js'
 import { ApiError, ConfigError } from '../../src/errors.js'
-import type { RunRecord, StartResult } from '../../src/ports.js'
 import { failsAtStart, neverReady } from '../fakes/launcher.js'
 import { createMemoryLock } from '../fakes/lock.js'
-import { createMemorySystem, type MemorySystem, type MemorySystemOptions } from '../fakes/system.js'
+import { leftState, runningRecord } from '../fakes/records.js'
+import type { MemorySystem } from '../fakes/system.js'
 import { waitFor } from '../helpers/wait.js'
+import { EVERY_MINUTE, pidOf, QUIET, systemsPerTest } from './systems.js'
 
-let systems: MemorySystem[] = []
-afterEach(async () => {
-  vi.useRealTimers()
-  // Every server goes first, so none restarts a daemon another one's shutdown kills.
-  for (const s of systems) s.close()
-  for (const s of systems) await s.shutdown()
-  systems = []
-})
-
-function system(o: MemorySystemOptions = {}) {
-  const s = createMemorySystem(o)
-  systems.push(s)
-  return s
-}
-
-const EVERY_MINUTE = { schedule: { type: 'interval' as const, interval_seconds: 60 }, runImmediately: true }
-const QUIET = { ...EVERY_MINUTE, runImmediately: false }
-// The local mode always has a daemon pid (only cluster mode reports none).
-const pidOf = (r: StartResult) => r.pid!
+const system = systemsPerTest()
+// Registered after the systems' hook, so it runs first: the systems end on real timers.
+afterEach(() => void vi.useRealTimers())
 
 /** Starts the default pipeline and waits for its first step to be spawned. */
 async function started(s: MemorySystem, command = 'extract') {
   const r = await s.controller.start(EVERY_MINUTE)
   const step = await waitFor(() => s.runner.spawned.find((p) => p.command === command && !p.result), { what: `step ${command}` })
   return { pid: pidOf(r), step, live: s.link.live('default')! }
-}
-
-function leftState(pid: number, daemonInstance: string, instanceId: string): PipelineStateFile {
-  return {
-    instance_id: instanceId,
-    started_at: '2025-12-26T10:00:00.000Z',
-    schedule: { type: 'interval', interval_seconds: 60 },
-    anchor: '2025-12-26T10:00:00.000Z',
-    next_run_at: '2025-12-26T10:01:00.000Z',
-    current_run: null,
-    last_run: null,
-    paused: false,
-    stopping: null,
-    pid,
-    daemon_instance: daemonInstance,
-    runtime: 'memory',
-    run_immediately: true,
-    pipeline_file: '/srv/pipeline.json',
-  }
-}
-
-function runningRecord(id: string, instanceId: string): RunRecord {
-  return { id, instance_id: instanceId, trigger: 'schedule', status: 'running', scheduled_at: null, started_at: '2025-12-26T10:00:00.000Z', finished_at: null, duration_ms: null, steps: [] }
 }
 
 describe('start', () => {
@@ -244,7 +205,6 @@ describe('stop', () => {
     const down = s.shutdown()
     await vi.advanceTimersByTimeAsync(1_000)
     await down
-    systems = []
   })
 })
 

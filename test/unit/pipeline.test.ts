@@ -17,7 +17,7 @@ function problem(value: unknown): string {
 }
 
 describe('parsePipeline: valid files', () => {
-  it('keeps every field - the SPEC example', () => {
+  it("keeps every field - the README's example", () => {
     const spec = {
       name: 'data-generation',
       steps: [

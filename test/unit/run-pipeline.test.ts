@@ -48,7 +48,7 @@ const L = (ms: number, text: string) => `[${logTimestamp(new Date(T0.getTime() +
 const step = (name: string, extra: Partial<PipelineStep> = {}): PipelineStep => ({ name, run: name, ...extra })
 
 describe('runPipeline', () => {
-  it('runs the steps in order and writes the seed log lines - three successful steps', async () => {
+  it('runs the steps in order and writes the original log lines - three successful steps', async () => {
     const { record, lines, runner } = await run([step('extract'), step('transform'), step('load')], {
       extract: { output: [{ text: 'rows: 10\n' }], exitAfterMs: 10 },
       transform: { exitAfterMs: 10 },

@@ -67,65 +67,72 @@ describe('cron ticker: 5 and 6 fields', () => {
   })
 })
 
-describe('cron ticker across DST (fixed clocks)', () => {
-  it('runs once, right after the gap - 30 2 * * * on the spring-forward day in Europe/Berlin', () => {
-    // 2025-03-30: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that day.
-    expect(iso(nextRuns(cron('30 2 * * *', 'Europe/Berlin'), at('2025-03-29T12:00:00Z'), 3))).toEqual([
-      '2025-03-30T01:00:00.000Z', // 03:00 CEST
-      '2025-03-31T00:30:00.000Z', // 02:30 CEST
-      '2025-04-01T00:30:00.000Z',
-    ])
-  })
-
-  it('skips the missing hour without a double run - 0 * * * * over spring-forward in Europe/Berlin', () => {
-    expect(iso(nextRuns(cron('0 * * * *', 'Europe/Berlin'), at('2025-03-29T23:30:00Z'), 3))).toEqual([
-      '2025-03-30T00:00:00.000Z', // 01:00 CET
-      '2025-03-30T01:00:00.000Z', // 03:00 CEST
-      '2025-03-30T02:00:00.000Z', // 04:00 CEST
-    ])
-  })
-
-  it('fires every real hour, both 02:00s included - 0 * * * * over fall-back in Europe/Berlin', () => {
-    // 2025-10-26: 03:00 CEST falls back to 02:00 CET, so 02:00-02:59 happens twice.
-    expect(iso(nextRuns(cron('0 * * * *', 'Europe/Berlin'), at('2025-10-25T22:30:00Z'), 5))).toEqual([
-      '2025-10-25T23:00:00.000Z', // 01:00 CEST
-      '2025-10-26T00:00:00.000Z', // 02:00 CEST
-      '2025-10-26T01:00:00.000Z', // 02:00 CET
-      '2025-10-26T02:00:00.000Z', // 03:00 CET
+/** A DST case: `expr` in `zone`, asked from `from`; the fire times it must give (UTC, local time in the comment). */
+const DST_CASES: { name: string; expr: string; zone: string; from: string; fires: string[] }[] = [
+  // 2025-03-30, Europe/Berlin: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that day.
+  {
+    name: 'runs once, right after the gap - 30 2 * * * on the spring-forward day in Europe/Berlin',
+    expr: '30 2 * * *',
+    zone: 'Europe/Berlin',
+    from: '2025-03-29T12:00:00Z',
+    fires: ['2025-03-30T01:00:00.000Z' /* 03:00 CEST */, '2025-03-31T00:30:00.000Z' /* 02:30 CEST */, '2025-04-01T00:30:00.000Z'],
+  },
+  {
+    name: 'skips the missing hour without a double run - 0 * * * * over spring-forward in Europe/Berlin',
+    expr: '0 * * * *',
+    zone: 'Europe/Berlin',
+    from: '2025-03-29T23:30:00Z',
+    fires: ['2025-03-30T00:00:00.000Z' /* 01:00 CET */, '2025-03-30T01:00:00.000Z' /* 03:00 CEST */, '2025-03-30T02:00:00.000Z' /* 04:00 CEST */],
+  },
+  // 2025-10-26, Europe/Berlin: 03:00 CEST falls back to 02:00 CET, so 02:00-02:59 happens twice.
+  {
+    name: 'fires every real hour, both 02:00s included - 0 * * * * over fall-back in Europe/Berlin',
+    expr: '0 * * * *',
+    zone: 'Europe/Berlin',
+    from: '2025-10-25T22:30:00Z',
+    fires: [
+      '2025-10-25T23:00:00.000Z' /* 01:00 CEST */,
+      '2025-10-26T00:00:00.000Z' /* 02:00 CEST */,
+      '2025-10-26T01:00:00.000Z' /* 02:00 CET */,
+      '2025-10-26T02:00:00.000Z' /* 03:00 CET */,
       '2025-10-26T03:00:00.000Z',
-    ])
-  })
+    ],
+  },
+  {
+    name: 'runs a daily job once - 30 2 * * * on the fall-back day in Europe/Berlin',
+    expr: '30 2 * * *',
+    zone: 'Europe/Berlin',
+    from: '2025-10-25T12:00:00Z',
+    fires: ['2025-10-26T00:30:00.000Z' /* the first 02:30 (CEST) only */, '2025-10-27T01:30:00.000Z' /* 02:30 CET */],
+  },
+  // 2025-03-09, America/New_York: 02:00 EST jumps to 03:00 EDT.
+  {
+    name: 'runs once, right after the gap - 30 2 * * * on the spring-forward day in America/New_York',
+    expr: '30 2 * * *',
+    zone: 'America/New_York',
+    from: '2025-03-08T12:00:00Z',
+    fires: ['2025-03-09T07:00:00.000Z' /* 03:00 EDT */, '2025-03-10T06:30:00.000Z' /* 02:30 EDT */],
+  },
+  // 2025-11-02, America/New_York: 02:00 EDT falls back to 01:00 EST.
+  {
+    name: 'fires every real hour, both 01:00s included - 0 * * * * over fall-back in America/New_York',
+    expr: '0 * * * *',
+    zone: 'America/New_York',
+    from: '2025-11-02T04:30:00Z',
+    fires: ['2025-11-02T05:00:00.000Z' /* 01:00 EDT */, '2025-11-02T06:00:00.000Z' /* 01:00 EST */, '2025-11-02T07:00:00.000Z' /* 02:00 EST */, '2025-11-02T08:00:00.000Z'],
+  },
+  {
+    name: 'runs a daily job in the repeated hour once - 30 1 * * * on the fall-back day in America/New_York',
+    expr: '30 1 * * *',
+    zone: 'America/New_York',
+    from: '2025-11-01T12:00:00Z',
+    fires: ['2025-11-02T05:30:00.000Z' /* the first 01:30 (EDT) only */, '2025-11-03T06:30:00.000Z'],
+  },
+]
 
-  it('runs a daily job once - 30 2 * * * on the fall-back day in Europe/Berlin', () => {
-    expect(iso(nextRuns(cron('30 2 * * *', 'Europe/Berlin'), at('2025-10-25T12:00:00Z'), 2))).toEqual([
-      '2025-10-26T00:30:00.000Z', // the first 02:30 (CEST) only
-      '2025-10-27T01:30:00.000Z', // 02:30 CET
-    ])
-  })
-
-  it('runs once, right after the gap - 30 2 * * * on the spring-forward day in America/New_York', () => {
-    // 2025-03-09: 02:00 EST jumps to 03:00 EDT.
-    expect(iso(nextRuns(cron('30 2 * * *', 'America/New_York'), at('2025-03-08T12:00:00Z'), 2))).toEqual([
-      '2025-03-09T07:00:00.000Z', // 03:00 EDT
-      '2025-03-10T06:30:00.000Z', // 02:30 EDT
-    ])
-  })
-
-  it('fires every real hour, both 01:00s included - 0 * * * * over fall-back in America/New_York', () => {
-    // 2025-11-02: 02:00 EDT falls back to 01:00 EST.
-    expect(iso(nextRuns(cron('0 * * * *', 'America/New_York'), at('2025-11-02T04:30:00Z'), 4))).toEqual([
-      '2025-11-02T05:00:00.000Z', // 01:00 EDT
-      '2025-11-02T06:00:00.000Z', // 01:00 EST
-      '2025-11-02T07:00:00.000Z', // 02:00 EST
-      '2025-11-02T08:00:00.000Z',
-    ])
-  })
-
-  it('runs a daily job in the repeated hour once - 30 1 * * * on the fall-back day in America/New_York', () => {
-    expect(iso(nextRuns(cron('30 1 * * *', 'America/New_York'), at('2025-11-01T12:00:00Z'), 2))).toEqual([
-      '2025-11-02T05:30:00.000Z', // the first 01:30 (EDT) only
-      '2025-11-03T06:30:00.000Z',
-    ])
+describe('cron ticker across DST (fixed clocks)', () => {
+  it.each(DST_CASES)('$name', ({ expr, zone, from, fires }) => {
+    expect(iso(nextRuns(cron(expr, zone), at(from), fires.length))).toEqual(fires)
   })
 })
 

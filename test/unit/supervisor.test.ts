@@ -9,10 +9,11 @@ import { homeOf } from '../../src/control/homes.js'
 import type { DaemonSettings, DesiredState, Message, PipelineStateFile, Reply } from '../../src/daemon/protocol.js'
 import { daemonClaimSchema, decode, desiredStateSchema, messageSchema, pipelineStateFileSchema } from '../../src/daemon/protocol.js'
 import type { Pipeline } from '../../src/pipeline.js'
-import type { ControlChannel, RunRecord } from '../../src/ports.js'
+import type { ControlChannel } from '../../src/ports.js'
 import { memoryDaemon, type MemoryDaemonOptions } from '../fakes/daemon.js'
 import { createFakeLauncher } from '../fakes/launcher.js'
 import { createMemoryMachine, killAll, type MemoryMachine } from '../fakes/machine.js'
+import { leftState, runningRecord } from '../fakes/records.js'
 import type { FakeScript } from '../fakes/runner.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -324,8 +325,8 @@ describe('start after a crash', () => {
     const dead = t.table.spawn({ instanceId: 'daemon-0' })
     dead.exit(null, 'SIGKILL')
     const orphan = t.table.spawn({ tag: 'old-a' })
-    await t.stateOf('a').write(leftState(dead.pid, 'daemon-0', 'old-a', a))
-    t.machine.runRecords('/state/pipelines/a').push(runningRun('r-old', 'old-a'))
+    await t.stateOf('a').write(leftStateOf(dead.pid, 'daemon-0', 'old-a', a))
+    t.machine.runRecords('/state/pipelines/a').push(runningRecord('r-old', 'old-a', new Date(Date.now() - 5000).toISOString()))
 
     const daemon = await t.launch()
     const { pipelines } = await (await connect(t.machine.channel)).hello()
@@ -341,25 +342,8 @@ describe('start after a crash', () => {
   })
 })
 
-function leftState(pid: number, daemonInstance: string, instanceId: string, desired: DesiredState): PipelineStateFile {
-  return {
-    instance_id: instanceId,
-    started_at: desired.anchor,
-    schedule: desired.schedule,
-    anchor: desired.anchor,
-    next_run_at: null,
-    current_run: null,
-    last_run: null,
-    paused: false,
-    stopping: null,
-    pid,
-    daemon_instance: daemonInstance,
-    runtime: 'memory',
-    run_immediately: desired.run_immediately,
-    pipeline_file: desired.home.file,
-  }
-}
-
-function runningRun(id: string, instanceId: string): RunRecord {
-  return { id, instance_id: instanceId, trigger: 'schedule', status: 'running', scheduled_at: null, started_at: new Date(Date.now() - 5000).toISOString(), finished_at: null, duration_ms: null, steps: [] }
+/** The state file a dead daemon left for the pipeline `desired` describes. */
+function leftStateOf(pid: number, daemonInstance: string, instanceId: string, desired: DesiredState): PipelineStateFile {
+  const { anchor, schedule, run_immediately } = desired
+  return leftState(pid, daemonInstance, instanceId, { started_at: anchor, anchor, schedule, next_run_at: null, run_immediately, pipeline_file: desired.home.file })
 }

@@ -2,6 +2,7 @@
 import type { DaemonStatus, PipelineSummary, RunRecord } from '../../../src/client.js'
 import { formatSeconds, logTimestamp } from '../../../src/log-line.js'
 import { counted } from '../../../src/plural.js'
+import { describeRunFailure } from '../../../src/run-step.js'
 
 export interface Paint {
   bold(s: string): string
@@ -62,7 +63,7 @@ export function formatRuns(runs: RunRecord[], paint: Paint): string {
     logTimestamp(new Date(r.started_at)),
     r.duration_ms === null ? '-' : formatSeconds(r.duration_ms),
     `${r.steps.filter((s) => s.status !== 'not_run').length}/${r.steps.length}`,
-    [note(r), retries(r)].filter(Boolean).join('; '),
+    [describeRunFailure(r), retries(r)].filter(Boolean).join('; '),
   ])
   return table(header, rows, paint, (cell, i, row) => (i === 2 ? colourStatus(cell, paint, row[2]) : cell))
 }
@@ -150,12 +151,4 @@ function retries(r: RunRecord): string {
     .join(', ')
 }
 
-function note(r: RunRecord): string {
-  if (r.reason) return r.reason
-  const bad = r.steps.find((s) => s.status !== 'success')
-  if (!bad) return ''
-  if (bad.error) return `${bad.name}: ${bad.error}`
-  if (bad.status === 'timed_out') return `${bad.name}: timed out`
-  if (bad.status === 'cancelled') return `${bad.name}: cancelled`
-  return `${bad.name}: ${bad.signal ? `signal ${bad.signal}` : `exit ${bad.exit_code}`}`
-}
+

@@ -16,9 +16,9 @@ export function remoteCommands(): Command[] {
   const list = server(new Command('list'))
     .description('list the pipelines: running, paused or stopped, schedule, next and last run')
     .option('--json', 'print the API\'s JSON answer')
-    .action(act('list', async (o: ClientFlags & { json?: boolean }) => {
-      const res = await root(o).pipelines()
-      print(o.json ? JSON.stringify(res, null, 2) : formatPipelines(res.pipelines, paintFor(process.stdout, process.env)))
+    .action(act('list', async (flags: ClientFlags & { json?: boolean }) => {
+      const res = await root(flags).pipelines()
+      print(flags.json ? JSON.stringify(res, null, 2) : formatPipelines(res.pipelines, paintFor(process.stdout, process.env)))
     }))
 
   const start = client(new Command('start'))
@@ -29,19 +29,19 @@ export function remoteCommands(): Command[] {
     .option('--run-immediately', 'run once right away (the default for --every)')
     .option('--no-run-immediately', 'wait for the first tick (the default for --cron)')
     .addHelpText('after', '\nExamples:\n  pipeline-cron start --every 60\n  pipeline-cron start --every 1h --no-run-immediately\n  pipeline-cron start --cron "*/5 * * * *" --tz Europe/Berlin\n  pipeline-cron start --name orders --every 5m')
-    .action(act('start', async (o: ClientFlags & { every?: number; cron?: string; tz?: string; runImmediately?: boolean }) => {
-      if (o.every === undefined && o.cron === undefined) throw new CliError('start needs --every SECONDS or --cron EXPR')
-      if (o.tz !== undefined && o.cron === undefined) throw new CliError('--tz only goes with --cron')
-      const schedule: StartOptions = o.cron !== undefined ? { cron: o.cron, ...(o.tz ? { timezone: o.tz } : {}) } : { interval_seconds: o.every! }
-      if (o.runImmediately !== undefined) schedule.run_immediately = o.runImmediately
-      print((await connect(o).start(schedule)).message)
+    .action(act('start', async (flags: ClientFlags & { every?: number; cron?: string; tz?: string; runImmediately?: boolean }) => {
+      if (flags.every === undefined && flags.cron === undefined) throw new CliError('start needs --every SECONDS or --cron EXPR')
+      if (flags.tz !== undefined && flags.cron === undefined) throw new CliError('--tz only goes with --cron')
+      const schedule: StartOptions = flags.cron !== undefined ? { cron: flags.cron, ...(flags.tz ? { timezone: flags.tz } : {}) } : { interval_seconds: flags.every! }
+      if (flags.runImmediately !== undefined) schedule.run_immediately = flags.runImmediately
+      print((await connect(flags).start(schedule)).message)
     }))
 
   const stop = client(new Command('stop'))
     .description('stop the pipeline (ends the current run unless --drain)')
     .option('--drain', 'let the current run finish first')
-    .action(act('stop', async (o: ClientFlags & { drain?: boolean }) => {
-      const res = await connect(o).stop({ drain: Boolean(o.drain) })
+    .action(act('stop', async (flags: ClientFlags & { drain?: boolean }) => {
+      const res = await connect(flags).stop({ drain: Boolean(flags.drain) })
       print(res.message + (res.forced ? ' (it did not exit in time and was killed)' : ''))
       if (res.survivors.length > 0) process.stderr.write(`pipeline-cron: warning: killed leftover processes: ${res.survivors.join(', ')}\n`)
     }))
@@ -49,47 +49,47 @@ export function remoteCommands(): Command[] {
   const status = client(new Command('status'))
     .description('show whether the pipeline runs or is paused, its schedule, the current and the last run')
     .option('--json', 'print the API\'s JSON answer')
-    .action(act('status', async (o: ClientFlags & { json?: boolean }) => {
-      const s = await connect(o).status()
-      print(o.json ? JSON.stringify(s, null, 2) : formatStatus(s, paintFor(process.stdout, process.env), new Date(), o.name))
+    .action(act('status', async (flags: ClientFlags & { json?: boolean }) => {
+      const s = await connect(flags).status()
+      print(flags.json ? JSON.stringify(s, null, 2) : formatStatus(s, paintFor(process.stdout, process.env), new Date(), flags.name))
     }))
 
   const pause = client(new Command('pause'))
     .description('pause the pipeline: it keeps its schedule, but scheduled runs are skipped until resume (run-now still works)')
-    .action(act('pause', async (o: ClientFlags) => print((await connect(o).pause()).message)))
+    .action(act('pause', async (flags: ClientFlags) => print((await connect(flags).pause()).message)))
 
   const resume = client(new Command('resume'))
     .description('resume a paused pipeline')
-    .action(act('resume', async (o: ClientFlags) => print((await connect(o).resume()).message)))
+    .action(act('resume', async (flags: ClientFlags) => print((await connect(flags).resume()).message)))
 
   const logs = client(new Command('logs'))
     .description('print the log (all of it, or the last N lines); -f follows it live')
     .addOption(new Option('-n, --lines <n>', 'only the last N lines (with -f: the lines shown first, default 10)').argParser(positiveInteger))
     .option('-f, --follow', 'keep printing new lines as they are written (Ctrl-C ends)')
-    .action(act('logs', async (o: ClientFlags & { lines?: number; follow?: boolean }) => {
-      const api = connect(o)
-      if (o.follow) return follow(api, o.lines ?? 10)
-      const text = o.lines === undefined ? (await api.getLogs()).logs : await api.tailLogs(o.lines)
+    .action(act('logs', async (flags: ClientFlags & { lines?: number; follow?: boolean }) => {
+      const api = connect(flags)
+      if (flags.follow) return follow(api, flags.lines ?? 10)
+      const text = flags.lines === undefined ? (await api.getLogs()).logs : await api.tailLogs(flags.lines)
       process.stdout.write(text)
     }))
 
   const clearLogs = client(new Command('clear-logs'))
     .description('clear the log file')
-    .action(act('clear-logs', async (o: ClientFlags) => print((await connect(o).clearLogs()).message)))
+    .action(act('clear-logs', async (flags: ClientFlags) => print((await connect(flags).clearLogs()).message)))
 
   const runs = client(new Command('runs'))
     .description('list past runs, newest first')
     .addOption(new Option('--limit <n>', 'how many runs (default 20)').argParser(positiveInteger))
     .option('--json', 'print the API\'s JSON answer')
-    .action(act('runs', async (o: ClientFlags & { limit?: number; json?: boolean }) => {
-      const res = await connect(o).runs(o.limit ?? 20)
-      print(o.json ? JSON.stringify(res, null, 2) : formatRuns(res.runs, paintFor(process.stdout, process.env)))
+    .action(act('runs', async (flags: ClientFlags & { limit?: number; json?: boolean }) => {
+      const res = await connect(flags).runs(flags.limit ?? 20)
+      print(flags.json ? JSON.stringify(res, null, 2) : formatRuns(res.runs, paintFor(process.stdout, process.env)))
     }))
 
   const runNow = client(new Command('run-now'))
     .description('run the pipeline now, in the running daemon')
-    .action(act('run-now', async (o: ClientFlags) => {
-      const res = await connect(o).runNow()
+    .action(act('run-now', async (flags: ClientFlags) => {
+      const res = await connect(flags).runNow()
       print(res.run_id ? `${res.message} (run ${res.run_id})` : res.message)
     }))
 
@@ -111,26 +111,26 @@ function client(cmd: Command): Command {
 }
 
 /** The action, with the API's errors said in CLI terms (the flags, not the JSON fields they became). */
-function act<O extends ClientFlags>(command: string, action: (o: O) => Promise<void>): (o: O) => Promise<void> {
-  return async (o) => {
+function act<O extends ClientFlags>(command: string, action: (flags: O) => Promise<void>): (flags: O) => Promise<void> {
+  return async (flags) => {
     try {
-      await action(o)
+      await action(flags)
     } catch (err) {
-      if (err instanceof PipelineCronError) throw new CliError(inCliTerms(err, { command, name: o.name, token: o.token }))
+      if (err instanceof PipelineCronError) throw new CliError(inCliTerms(err, { command, name: flags.name, token: flags.token }))
       throw err
     }
   }
 }
 
-function root(o: ClientFlags): PipelineCronClient {
-  if (!/^https?:\/\//.test(o.url)) throw new CliError(`--url: expected an http:// or https:// URL, got "${o.url}"`)
-  return new PipelineCronClient(o.url, { token: o.token })
+function root(flags: ClientFlags): PipelineCronClient {
+  if (!/^https?:\/\//.test(flags.url)) throw new CliError(`--url: expected an http:// or https:// URL, got "${flags.url}"`)
+  return new PipelineCronClient(flags.url, { token: flags.token })
 }
 
 /** The default pipeline (`/api/cron/…`), or the one --name names (`/api/pipelines/{name}/…`). */
-function connect(o: ClientFlags): PipelineMethods {
-  const api = root(o)
-  return o.name === undefined ? api : api.pipeline(o.name)
+function connect(flags: ClientFlags): PipelineMethods {
+  const api = root(flags)
+  return flags.name === undefined ? api : api.pipeline(flags.name)
 }
 
 async function follow(api: PipelineMethods, lines: number) {

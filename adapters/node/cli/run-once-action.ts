@@ -8,10 +8,10 @@ import { loadPipeline, resolvePipelinePath } from '../../posix/pipeline-file.js'
 import { childProcessRunner } from '../process-runner.js'
 
 /** Runs the pipeline once with the daemon's run loop, the log lines going to stdout (and `logFile`). */
-export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrace: number }): Promise<RunStatus> {
-  const pipelineFile = resolvePipelinePath(o.pipeline ?? null)
+export async function runOnce(options: { pipeline?: string; logFile?: string; stopGrace: number }): Promise<RunStatus> {
+  const pipelineFile = resolvePipelinePath(options.pipeline ?? null)
   const pipeline = await loadPipeline(pipelineFile)
-  const file = o.logFile ? createFileLogWriter(resolve(o.logFile), DEFAULTS.logMaxBytes, DEFAULTS.logKeep) : null
+  const file = options.logFile ? createFileLogWriter(resolve(options.logFile), DEFAULTS.logMaxBytes, DEFAULTS.logKeep) : null
   const log: LogWriter = {
     append(text) {
       process.stdout.write(text)
@@ -43,7 +43,7 @@ export async function runOnce(o: { pipeline?: string; logFile?: string; stopGrac
       // The instance marker tags the steps' whole tree, as in a daemon; the run id is this run's.
       ownEnv: daemonVariables({ instanceId, pipeline: pipelineName(pipelineFile), runId: id, scheduledAt: null }),
       signal: abort.signal,
-      graceMs: o.stopGrace * 1000,
+      graceMs: options.stopGrace * 1000,
     })
     return run.status
   } finally {

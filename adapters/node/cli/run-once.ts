@@ -11,10 +11,10 @@ export function runOnceCommand(): Command {
     .addOption(new Option('--pipeline <file>', 'pipeline file (default: ./pipeline.json, else the bundled example)').env('PIPELINE_FILE'))
     .option('--log-file <file>', 'also append the log lines to this file')
     .addOption(new Option('--stop-grace <seconds>', 'on Ctrl-C, SIGTERM → SIGKILL grace for the current step').argParser(seconds).default(DEFAULTS.stopGraceSeconds))
-    .action(async (o: { pipeline?: string; logFile?: string; stopGrace: number }) => {
+    .action(async (options: { pipeline?: string; logFile?: string; stopGrace: number }) => {
       // Loaded here, not at the top: the client commands start faster without the runner's modules.
       const { runOnce } = await import('./run-once-action.js')
-      process.exitCode = (await runOnce(o)) === 'success' ? 0 : 1
+      process.exitCode = (await runOnce(options)) === 'success' ? 0 : 1
     })
 }
 

@@ -1,10 +1,11 @@
 /** Small DOM helpers shared by the dashboard's modules. Every element they look up is server-rendered (page.tsx). */
 import { formatTime, statusLabel } from './format.js'
 
-export function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = document.getElementById(id)
+export function $<T extends Element = HTMLElement>(id: string): T {
+  // querySelector is typed by the element asked for (an SVG element is no HTMLElement).
+  const found = document.querySelector<T>(`#${CSS.escape(id)}`)
   if (!found) throw new Error(`the page has no #${id}`)
-  return found as T
+  return found
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {

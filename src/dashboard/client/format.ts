@@ -2,7 +2,7 @@
  * The dashboard's pure formatters. No DOM here, so they run (and are unit-tested) under Node as
  * well as in the browser. Times follow the browser's locale; durations and countdowns do not.
  */
-import type { DaemonStatus, PipelineSummary, RunRecord, StepRecord } from '../../schemas.js'
+import type { DaemonStatus, PipelineSummary, StepRecord } from '../../schemas.js'
 
 export { describeSchedule } from '../../schedule-text.js'
 
@@ -62,15 +62,6 @@ export function formatCountdown(ms: number): string {
   const s = total % 60
   const mm = h ? String(m).padStart(2, '0') : String(m)
   return `in ${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`
-}
-
-/** What went wrong in a run, for the history table: the first step that did not succeed, or the reason. */
-export function failingStep(run: RunRecord): string {
-  if (run.status === 'skipped') return run.reason ?? 'skipped'
-  if (run.status === 'success' || run.status === 'running') return ''
-  const step = run.steps.find((s) => s.status !== 'success')
-  if (step) return `${step.name}${step.exit_code != null ? ` (exit ${step.exit_code})` : step.signal ? ` (${step.signal})` : ''}`
-  return run.reason ?? ''
 }
 
 /** A step record; `attempts` comes with retries (a record without it ran once). */

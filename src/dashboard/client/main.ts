@@ -85,7 +85,7 @@ onStatus((s) => {
 
 function fillTimeZones() {
   try {
-    const zones = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? []
+    const zones = Intl.supportedValuesOf?.('timeZone') ?? []
     $('timezones').replaceChildren(...zones.map((z) => Object.assign(el('option'), { value: z })))
   } catch {
     // an old browser: no suggestions

@@ -19,7 +19,7 @@ function durationOf(run: RunRecord): number {
 }
 
 export function drawChart(runs: RunRecord[], selected: string | null): void {
-  const chart = $('chart') as unknown as SVGSVGElement
+  const chart = $<SVGSVGElement>('chart')
   const width = Math.max(200, Math.round(chart.getBoundingClientRect().width) || 600)
   const height = 150
   const left = 52

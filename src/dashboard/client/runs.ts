@@ -3,7 +3,8 @@ import type { RunRecord } from '../../schemas.js'
 import { api, serverNow } from './api.js'
 import { currentPipeline, isCurrent } from './current.js'
 import { $, badge, el, messageRow, row } from './dom.js'
-import { failingStep, formatDuration, formatTime } from './format.js'
+import { describeRunFailure } from '../../run-step.js'
+import { formatDuration, formatTime } from './format.js'
 import { drawChart } from './run-chart.js'
 import { hideRunDetail, showRunDetail } from './run-detail.js'
 
@@ -101,7 +102,7 @@ function renderTable() {
       [run.trigger, 'hide-narrow'],
       [open, ''],
       [formatDuration(run.duration_ms ?? (run.status === 'running' ? serverNow() - Date.parse(run.started_at) : null)), 'num'],
-      [failingStep(run), 'wrap'],
+      [describeRunFailure(run), 'wrap'],
     ])
     tr.dataset.id = run.id
     if (run.id === selected) tr.classList.add('selected')
