@@ -139,8 +139,8 @@ describe.skipIf(redisDep.skip)('cluster mode: two API replicas and a worker', ()
     expect(list.body.pipelines).toMatchObject([{ name: 'default', is_running: true }])
   })
 
-  it('stops from the replica that did not start it, and leaves no step process - a step in a 30 s sleep', async () => {
-    expect((await api(a.url, '/api/cron/stop', { method: 'POST' })).status).toBe(200)
+  /** Starts the pipeline with its step in a long sleep; the status (seen from the other replica) and the step's pid. */
+  async function startLongStep() {
     writeFileSync(join(dir, 'long'), '')
     rmSync(join(dir, 'step.pid'), { force: true })
     expect((await api(a.url, '/api/cron/start', { method: 'POST', body: { interval_seconds: 60 } })).status).toBe(200)
@@ -149,6 +149,12 @@ describe.skipIf(redisDep.skip)('cluster mode: two API replicas and a worker', ()
       return s.current_run?.step === 'hello' ? s : null
     }, { what: 'the long step to run' })
     const stepPid = Number(await waitFor(() => readFileSafe(join(dir, 'step.pid')).trim(), { what: 'the step pid' }))
+    return { status, stepPid }
+  }
+
+  it('stops from the replica that did not start it, and leaves no step process - a step in a 30 s sleep', async () => {
+    expect((await api(a.url, '/api/cron/stop', { method: 'POST' })).status).toBe(200)
+    const { status, stepPid } = await startLongStep()
     const run = (await api(a.url, `/api/cron/runs/${status.current_run.id}`)).body
     expect(alive(stepPid)).toBe(true)
     const stop = await api(b.url, '/api/cron/stop', { method: 'POST' })
@@ -162,14 +168,7 @@ describe.skipIf(redisDep.skip)('cluster mode: two API replicas and a worker', ()
   it('kills the step of a worker killed with -9 at once, and records its run abandoned within 5 s - the leash', async () => {
     const second = await startWorker(redis.url, join(dir, 'pipeline.json'))
     procs.push(second)
-    writeFileSync(join(dir, 'long'), '')
-    rmSync(join(dir, 'step.pid'), { force: true })
-    expect((await api(a.url, '/api/cron/start', { method: 'POST', body: { interval_seconds: 60 } })).status).toBe(200)
-    const status = await waitFor(async () => {
-      const s = (await api(b.url, '/api/cron/status')).body
-      return s.current_run?.step === 'hello' ? s : null
-    }, { what: 'the long step to run' })
-    const stepPid = Number(await waitFor(() => readFileSafe(join(dir, 'step.pid')).trim(), { what: 'the step pid' }))
+    const { status, stepPid } = await startLongStep()
     const holder = [worker, second].find((w) => w.pid === status.worker.pid)!
     const killedAt = Date.now()
     await holder.kill('SIGKILL')
