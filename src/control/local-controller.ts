@@ -6,11 +6,11 @@
 import { ApiError } from '../errors.js'
 import type { CronController, DaemonStatus, JsonFile, LastRun, Lock, ProcessControl, RunHistory, StopMode } from '../ports.js'
 import { LockTimeoutError } from '../ports.js'
-import type { DesiredState, PipelineHome, PipelineStateFile, Reply } from '../daemon/protocol.js'
+import type { DesiredState, PipelineHome, PipelineLive, PipelineStateFile, Reply } from '../daemon/protocol.js'
 import type { Pipeline } from '../pipeline.js'
 import { sweepTree } from '../daemon/sweep.js'
 import { createTicker, nextRuns } from '../schedule.js'
-import type { DaemonLink } from './daemon-link.js'
+import type { DaemonInfo, DaemonLink } from './daemon-link.js'
 import type { Keeper } from './keeper.js'
 import { abandonRunning, reconcilePipeline } from './reconcile.js'
 
@@ -45,6 +45,8 @@ export function createLocalController(options: LocalControllerOptions): CronCont
   const answerTimeoutMs = options.answerTimeoutMs ?? 5000
   // The last finished run while no daemon pushes it: read once, then kept current by the pushes.
   let lastRunCache: { value: LastRun | null } | null = null
+  // The last status of a running pipeline and the pushed state it was made from.
+  let answered: { live: PipelineLive; daemon: DaemonInfo; status: DaemonStatus } | null = null
   options.link.onChange((changed) => {
     const live = options.link.live(name)
     if ((changed === name || changed === null) && live) lastRunCache = { value: live.last_run }
@@ -176,10 +178,12 @@ export function createLocalController(options: LocalControllerOptions): CronCont
           last_run: await lastRun(),
         }
       }
+      // The same pushed state gives the same answer: the next five ticks are worked out once for it.
+      if (answered?.live === live && answered.daemon === daemon) return answered.status
       const ticker = createTicker(live.schedule, new Date(live.anchor))
       const upcoming = live.next_run_at ? nextRuns(ticker, new Date(Date.parse(live.next_run_at) - 1), 5) : []
       const state = live.stopping ? 'stopping' : live.paused ? 'paused' : 'running'
-      return {
+      const status: DaemonStatus = {
         is_running: true,
         pid: daemon.pid,
         message: `Daemon is ${state} (PID: ${daemon.pid})`,
@@ -191,6 +195,8 @@ export function createLocalController(options: LocalControllerOptions): CronCont
         current_run: live.current_run,
         last_run: live.last_run,
       }
+      answered = { live, daemon, status }
+      return status
     },
 
     async runNow() {

@@ -1,6 +1,6 @@
 import type { PipelineCatalog } from '../control/catalog.js'
 import { defineRoute, jsonResponse, routeGroup } from '../route-kit.js'
-import { pipelinesSchema } from '../schemas.js'
+import { pipelinesSchema, type PipelineSummary } from '../schemas.js'
 
 const list = defineRoute({
   method: 'get',
@@ -13,5 +13,11 @@ const list = defineRoute({
 
 /** `GET /api/pipelines`. */
 export function pipelineListRoutes(catalog: PipelineCatalog) {
-  return routeGroup().openapi(list, async (c) => c.json({ pipelines: await catalog.list() }, 200))
+  // The catalog hands back the same rows while nothing changed: their JSON is written once for them.
+  let written: { rows: PipelineSummary[]; body: string } | null = null
+  return routeGroup().openapi(list, async (c) => {
+    const rows = await catalog.list()
+    if (written?.rows !== rows) written = { rows, body: JSON.stringify({ pipelines: rows }) }
+    return c.body(written.body, 200, { 'Content-Type': 'application/json' }) as unknown as ReturnType<typeof c.json<{ pipelines: PipelineSummary[] }, 200>>
+  })
 }
