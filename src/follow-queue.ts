@@ -34,6 +34,9 @@ export function createFollowQueue(maxBytes = MAX_QUEUED_BYTES) {
 
   return {
     push(e: LogEvent) {
+      // Two gaps in a row are one to the reader.
+      const last = items[items.length - 1]
+      if (e.type === 'missed' && last?.type === 'missed') return void (items[items.length - 1] = { type: 'missed', lines: last.lines + e.lines })
       if (e.type === 'lines') {
         const size = textSize(e.lines)
         // A batch on its own is always taken, so one larger than the bound still reaches a reader that keeps up.

@@ -1,4 +1,5 @@
 import { lstat, type FileHandle } from 'node:fs/promises'
+import { MAX_QUEUED_BYTES } from '../../src/follow-queue.js'
 import type { LogEvent } from '../../src/ports.js'
 import { openNoFollow } from './no-follow.js'
 
@@ -9,6 +10,13 @@ export interface Subscription {
 }
 
 const READ_BLOCK = 256 * 1024
+// Further behind than this, the poller counts lines instead of decoding them: every subscriber's
+// queue (MAX_QUEUED_BYTES) would drop them anyway. Decoding a flood on a busy machine let the
+// poller fall so far behind that rotated files were deleted before it opened them, their lines
+// lost without being counted as missed.
+const SKIP_AHEAD_BYTES = 8 * MAX_QUEUED_BYTES
+// A poll that read this much polls again at once.
+const BUSY_BYTES = MAX_QUEUED_BYTES
 
 /**
  * One poller per log file, shared by every live stream: it runs only while someone listens,
@@ -17,7 +25,8 @@ const READ_BLOCK = 256 * 1024
  * A log deleted or moved away is followed into the new file the daemon then opens at the path.
  * A symlink at the path is never opened: a new subscription is refused, a live one sees no file.
  */
-export function createLogFollower(logFile: string, pollMs = 200) {
+/** `keep`: how many rotated files (`.1` … `.keep`) the writer keeps. */
+export function createLogFollower(logFile: string, pollMs = 200, keep = 5) {
   const subscribers = new Set<(e: LogEvent) => void>()
   let fh: FileHandle | null = null
   let ino = -1
@@ -28,6 +37,9 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   let lastPoll = Date.now()
   // The inode of the last file read to its end: rotated files newer than it were not read yet.
   let lastIno = -1
+  // Bytes the last poll read: a poll that found a flood is followed by the next at once, since a
+  // writer rotating every few tens of ms would otherwise delete files during the pause unread.
+  let readInPoll = 0
   // Polls, subscriptions and resets run one at a time, so no line is read twice or skipped.
   let queue: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -59,6 +71,28 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     ino = -1
   }
 
+  /** Reads [pos, end) counting its lines, and emits their number as missed: the text is never decoded. */
+  async function countTo(end: number) {
+    let missed = 0
+    while (fh && pos < end) {
+      const size = Math.min(READ_BLOCK, end - pos)
+      const buf = Buffer.allocUnsafe(size)
+      const { bytesRead } = await fh.read(buf, 0, size, pos)
+      if (bytesRead === 0) break
+      pos += bytesRead
+      readInPoll += bytesRead
+      const data = buf.subarray(0, bytesRead)
+      let last = -1
+      for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) {
+        missed++
+        last = i
+      }
+      // The line still open at the end is decoded later, whole, from its start.
+      carry = last === -1 ? Buffer.concat([carry, data]) : Buffer.from(data.subarray(last + 1))
+    }
+    if (missed > 0) emit({ type: 'missed', lines: missed })
+  }
+
   /**
    * The bytes after the last "\n" before `end`: a line still being written. Kept as the carry,
    * it is delivered whole when its "\n" lands, and history stops before it.
@@ -77,14 +111,16 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     return from === 0 ? Buffer.from(data) : Buffer.alloc(0)
   }
 
-  /** Reads [pos, end) of the open file and emits its whole lines. */
+  /** Reads [pos, end) of the open file and emits its whole lines; far behind, counts most of them as missed. */
   async function readTo(end: number) {
+    if (end - pos > SKIP_AHEAD_BYTES) await countTo(end - MAX_QUEUED_BYTES)
     while (fh && pos < end) {
       const size = Math.min(READ_BLOCK, end - pos)
       const buf = Buffer.allocUnsafe(size)
       const { bytesRead } = await fh.read(buf, 0, size, pos)
       if (bytesRead === 0) break
       pos += bytesRead
+      readInPoll += bytesRead
       const data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
       const lines: string[] = []
       let start = 0
@@ -101,7 +137,9 @@ export function createLogFollower(logFile: string, pollMs = 200) {
    * Handles on the rotated files (`.1`, `.2`, …) newer than the file with inode `old`, oldest
    * first, and on the current log. Only files written since the last poll qualify, so a removed
    * log never replays old ones. The writer may rotate during the scan (shifting every file up one
-   * index): the scan is taken again until the current log kept its inode throughout.
+   * index): the scan is taken again until the current log kept its inode throughout. A name missing
+   * in the middle is a rotation under way (`.1` is renamed to `.2` before the log becomes `.1`):
+   * the scan goes on past it, or it would lose the files beyond it unread and uncounted.
    */
   async function snapshot(old: number, since: number): Promise<{ missed: FileHandle[]; current: FileHandle | null }> {
     for (let attempt = 0; ; attempt++) {
@@ -109,9 +147,9 @@ export function createLogFollower(logFile: string, pollMs = 200) {
       const currentIno = current ? (await current.stat()).ino : -1
       const missed: FileHandle[] = []
       const seen = new Set<number>([currentIno])
-      for (let k = 1; k <= 1000; k++) {
+      for (let k = 1; k <= Math.max(keep, 1); k++) {
         const h = await openNoFollow(`${logFile}.${k}`, 'read').catch(() => null)
-        if (!h) break
+        if (!h) continue
         const st = await h.stat()
         // mtime has coarse granularity on some file systems: allow a second of slack.
         if (st.ino === old || st.mtimeMs < since - 1000) {
@@ -133,7 +171,10 @@ export function createLogFollower(logFile: string, pollMs = 200) {
 
   /** Streams the rotated files newer than the last file read (`lastIno`), oldest first, then opens the current log. */
   async function readMissedThenOpen(since: number) {
-    const { missed, current } = await snapshot(lastIno, since)
+    // Scanned while the file read last is still open: a deleted file's inode is reused by the next
+    // file created, and a newer file taken for the one read last was skipped, a whole file unread.
+    const { missed, current } = await snapshot(fh ? ino : lastIno, since)
+    await closeCurrent()
     for (const h of missed) {
       fh = h
       ino = (await fh.stat()).ino
@@ -151,6 +192,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
   async function poll() {
     const since = lastPoll
     lastPoll = Date.now()
+    readInPoll = 0
     const st = await fileAt(logFile)
     if (!fh && st) {
       // The log appeared since the last poll: it may already have rotated into files never opened.
@@ -158,9 +200,8 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     }
     if (fh && (!st || st.ino !== ino)) {
       // Rotated (or removed): finish the old file through our handle, then move to the new one.
-      await readTo((await fh.stat()).size)
-      await closeCurrent()
       // Several rotations between two polls: the files rotated after ours were never opened.
+      await readTo((await fh.stat()).size)
       await readMissedThenOpen(since)
     } else if (fh && st && st.size < pos) {
       pos = 0
@@ -175,7 +216,7 @@ export function createLogFollower(logFile: string, pollMs = 200) {
     timer = setTimeout(() => {
       timer = null
       void serial(poll).finally(schedule)
-    }, pollMs)
+    }, readInPoll >= BUSY_BYTES ? 0 : pollMs)
   }
 
   return {

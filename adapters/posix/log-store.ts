@@ -11,7 +11,7 @@ import { lastLines, lastLinesInChunks } from './read-backwards.js'
  * None of them follows a symlink at the log's path (they answer its refusal instead).
  */
 export function createFileLogStore(logFile: string, keep: number, opts: { pollMs?: number } = {}) {
-  const follower = createLogFollower(logFile, opts.pollMs)
+  const follower = createLogFollower(logFile, opts.pollMs, keep)
 
   const logs: LogStore = {
     tail: (lines) => lastLines(logFile, lines),

@@ -208,7 +208,11 @@ function slowStreamReader(server: TestServer, path: string) {
     })
     for await (const message of parseSse(chunks)) {
       if (message.event === 'missed') {
-        state.gaps.push({ missed: (JSON.parse(message.data) as { lines: number }).lines, before: lastSeq, after: null })
+        const lines = (JSON.parse(message.data) as { lines: number }).lines
+        // Missed events with no line between them add up to one gap.
+        const open = state.gaps[state.gaps.length - 1]
+        if (open && open.after === null) open.missed += lines
+        else state.gaps.push({ missed: lines, before: lastSeq, after: null })
         continue
       }
       const seq = /flood seq=(\d+)/.exec(message.data)?.[1]

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createFileLogStore } from '../../adapters/posix/log-store.js'
 import { createFileLogWriter } from '../../adapters/posix/log-writer.js'
 import { parseSse } from '../../src/client/sse.js'
-import type { LogWriter } from '../../src/ports.js'
+import type { LogEvent, LogWriter } from '../../src/ports.js'
 import { createMemorySystem } from '../fakes/system.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -132,6 +132,39 @@ describe('log stream over the file log store', () => {
       const s = t.logs.followerStats()
       return s.subscribers === 0 && !s.timer && !s.open
     }, { what: 'the follower to be released', timeoutMs: 5000 })
+  })
+
+  it('counts as missed what it skipped, and streams the rest in order, each line once - 20 MB written at once while a stream follows', async () => {
+    const t = setup({ pollMs: 50 })
+    const stop = new AbortController()
+    cleanups.push(() => stop.abort())
+    const events = t.logs.follow(0, stop.signal)[Symbol.asyncIterator]()
+    const total = 200_000
+    // Live once a line written after the subscription arrives.
+    let pings = 0
+    let pingsSeen = 0
+    const countPings = (e: LogEvent) => (pingsSeen += e.type === 'lines' ? e.lines.filter((l) => l === 'ping').length : 0)
+    const first = events.next()
+    let live = false
+    void first.then((next) => (countPings(next.value as LogEvent), (live = true)))
+    await waitFor(() => (appendFileSync(t.file, 'ping\n'), pings++, live), { what: 'the stream to be live' })
+    // Lines of 100 bytes; one write, so the poller finds 20 MB waiting: far more than any queue takes.
+    appendFileSync(t.file, Array.from({ length: total }, (_, k) => `line ${k}`.padEnd(99, '.') + '\n').join(''))
+    let missed = 0
+    const seen: number[] = []
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      const e = next.value
+      countPings(e)
+      if (e.type === 'missed') missed += e.lines
+      if (e.type === 'lines') for (const line of e.lines) if (line.startsWith('line ')) seen.push(Number(/^line (\d+)/.exec(line)![1]))
+      if (seen[seen.length - 1] === total - 1) break
+    }
+    // A ping written while the first was on its way may be among the skipped lines.
+    const pingsMissed = pings - pingsSeen
+    expect(missed).toBeGreaterThan(total / 2)
+    expect(missed - pingsMissed + seen.length).toBe(total)
+    expect(seen[0]).toBe(missed - pingsMissed)
+    expect(seen.every((n, i) => n === seen[0]! + i)).toBe(true)
   })
 
   it('streams every line of files rotated between two polls, in order - three rotations at once', async () => {

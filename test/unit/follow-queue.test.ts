@@ -77,4 +77,15 @@ describe('createFollowQueue', () => {
     q.push(lines('a', 1))
     expect((await next).done).toBe(true)
   })
+
+  it('adds up missed events that follow one another - the poller skipped ahead, then the queue overflowed', async () => {
+    const q = createFollowQueue(100)
+    q.push({ type: 'missed', lines: 7000 })
+    q.push(lines('a', 8))
+    q.push(lines('b', 8))
+    expect(summary(await queued(q))).toEqual(['missed 7008', 'lines b x8'])
+    q.push({ type: 'missed', lines: 5 })
+    q.push({ type: 'missed', lines: 6 })
+    expect(summary(await queued(q))).toEqual(['missed 11'])
+  })
 })
