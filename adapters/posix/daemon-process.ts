@@ -35,6 +35,8 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
   const env = { ...process.env } as Record<string, string>
   delete env[INSTANCE_ENV]
 
+  const note = (desired: DesiredState, text: string) =>
+    void createFileLogStore(desired.home.log_file, settings.log_keep).append(formatLine(text, new Date())).catch(() => undefined)
   const supervisor = createSupervisor({
     settings,
     pid: process.pid,
@@ -48,12 +50,13 @@ export async function runDaemonProcess(argv: readonly string[], runner: ProcessR
           state: createJsonFile(statePath(desired.home.dir), pipelineStateFileSchema),
           runs: createFileRunHistory(runsDir(desired.home.dir), settings.runs_keep),
           procs: linuxProcesses,
-          note: (text) => void createFileLogStore(desired.home.log_file, settings.log_keep).append(formatLine(text, new Date())).catch(() => undefined),
+          note: (text) => note(desired, text),
         },
         'the daemon died during the run',
       ),
     openPipeline: async (desired, onChange, pipeline) => openPipeline(settings, desired, onChange, { runner, env, writers }, pipeline),
     report,
+    note,
   })
 
   process.on('SIGTERM', () => void supervisor.shutdown('SIGTERM'))
@@ -77,7 +80,7 @@ async function openPipeline(
   parts: { runner: ProcessRunner; env: Record<string, string>; writers: Set<FileLogWriter> },
   parsed?: Pipeline,
 ) {
-  // Sent with a start, read from the file when resuming.
+  // Sent with a start, kept in desired.json for a resume; read from the file only for a desired.json older than that.
   const pipeline = parsed ?? (await loadPipeline(desired.home.file))
   const log = createFileLogWriter(desired.home.log_file, settings.log_max_bytes, settings.log_keep)
   assertRoomForLog(desired.home.log_file)

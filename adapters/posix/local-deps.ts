@@ -4,11 +4,12 @@
  * A runtime plugs in only how it spawns the daemon and reads the log.
  */
 import type { Context } from 'hono'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { AppDeps } from '../../src/app-deps.js'
 import { createCatalog, type PipelineDefinition, type PipelineHandle } from '../../src/control/catalog.js'
 import { createDaemonLink, type DaemonLink } from '../../src/control/daemon-link.js'
 import { DEFAULT_PIPELINE, homeOf } from '../../src/control/homes.js'
+import { earlierStateSchema } from '../../src/control/earlier-daemon.js'
 import { createKeeper, type Keeper } from '../../src/control/keeper.js'
 import { createLocalController } from '../../src/control/local-controller.js'
 import { reconcilePipeline } from '../../src/control/reconcile.js'
@@ -101,6 +102,7 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
         procs: linuxProcesses,
         desired: desiredOf(home.dir),
         state: stateOf(home.dir),
+        earlierState: createJsonFile(statePath(home.dir), earlierStateSchema),
         runs,
         loadPipeline: () => loadPipeline(home.file),
         note: (text) => void parts.logs(home.log_file, config.logKeep).append(formatLine(text, new Date())).catch(() => undefined),
@@ -113,7 +115,10 @@ export function wireLocalDeps(config: Config, parts: RuntimeParts): LocalDeps {
   // Every push from the daemon may change a pipeline's state: the list is answered again after one.
   let changes = 0
   link.onChange(() => void changes++)
-  const catalog = createCatalog({ source: folder, open, defaultName: config.defaultPipeline, changes: () => changes })
+  // A running pipeline without its file is named by where its file would be (a start reads it there).
+  const fileOf = (name: string) => (config.pipelinesDir && name !== DEFAULT_PIPELINE ? join(resolve(config.pipelinesDir), `${name}.json`) : (defaultFile ?? ''))
+  const running = () => link.running().map((name): PipelineDefinition => ({ name, file: fileOf(name), steps: null, error: null }))
+  const catalog = createCatalog({ source: folder, open, defaultName: config.defaultPipeline, changes: () => changes, running })
 
   return {
     pipelines: catalog,

@@ -39,6 +39,7 @@ function describePipelines(definitions: PipelineDefinition[]): string {
     const [only] = definitions
     return `pipeline: ${only!.file}, ${counted(only!.steps ?? 0, 'step')}`
   }
+  if (definitions.length === 0) return 'no pipelines yet: add <name>.json files to the --pipelines folder'
   return `${definitions.length} pipelines: ${definitions.map((d) => d.name).join(', ')}`
 }
 

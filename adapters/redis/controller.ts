@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { ApiError } from '../../src/errors.js'
 import { formatLine } from '../../src/log-line.js'
+import { counted } from '../../src/plural.js'
 import type { CronController, DaemonStatus, LastRun, RunRecord, StopMode } from '../../src/ports.js'
 import { createTicker, describeSchedule, nextRuns } from '../../src/schedule.js'
 import { askWorker } from './control.js'
@@ -61,7 +62,7 @@ export function createClusterController(o: ClusterControllerOptions): CronContro
         const every = s.type === 'interval' ? s.interval_seconds * 1000 : 0
         const repeat = s.type === 'interval' ? { every, ...(request.runImmediately ? {} : { startDate: Date.now() + every }) } : { pattern: s.cron, ...(s.timezone ? { tz: s.timezone } : {}) }
         await o.queue.upsertJobScheduler(SCHEDULER_ID, repeat, { name: 'tick', data: { instance }, opts: { removeOnComplete: true, removeOnFail: true } })
-        await o.note(`Daemon started (cluster mode, ${describeSchedule(s)}, pipeline: ${o.name}, ${steps} steps)`)
+        await o.note(`Daemon started (cluster mode, ${describeSchedule(s)}, pipeline: ${o.name}, ${counted(steps, 'step')})`)
         return { ok: true, pid: null }
       })
     },

@@ -48,7 +48,15 @@ export interface CatalogOptions {
    * and the definitions stay the same, the list is answered from the last one, for at most a second.
    */
   changes?: () => number
+  /**
+   * The pipelines the daemon runs now, as definitions. One whose file was removed stays listed
+   * (with FILE_REMOVED) and reachable, to be stopped, also from a server started since.
+   */
+  running?: () => PipelineDefinition[]
 }
+
+/** The error a listed pipeline carries while it runs without its file. */
+export const FILE_REMOVED = 'the pipeline file was removed'
 
 // The longest a listing is reused when nothing said it changed (a cleanup the API did itself, say).
 const LIST_REUSE_MS = 1000
@@ -69,16 +77,24 @@ export function createCatalog(options: CatalogOptions): PipelineCatalog {
     return handle
   }
 
+  /** The files' definitions, and the running pipelines that no file defines any more. */
+  async function allDefinitions(): Promise<PipelineDefinition[]> {
+    const definitions = await options.source.list()
+    const names = new Set(definitions.map((d) => d.name))
+    const orphans = (options.running?.() ?? []).filter((d) => !names.has(d.name)).map((d) => ({ ...d, steps: null, error: FILE_REMOVED }))
+    return orphans.length === 0 ? definitions : [...definitions, ...orphans].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
   return {
     defaultName: async () => chooseDefault(options.defaultName, await options.source.list()),
     async get(name) {
       const known = handles.get(name)
       if (known) return known
-      const definition = (await options.source.list()).find((d) => d.name === name)
+      const definition = (await allDefinitions()).find((d) => d.name === name)
       return definition ? handleOf(definition) : null
     },
     async list() {
-      const definitions = await options.source.list()
+      const definitions = await allDefinitions()
       const key = options.changes ? `${options.changes()}|${JSON.stringify(definitions)}` : null
       if (key !== null && listed?.key === key && Date.now() - listed.at < LIST_REUSE_MS) return listed.rows
       const rows = await summaries(definitions)
@@ -93,7 +109,7 @@ export function createCatalog(options: CatalogOptions): PipelineCatalog {
     const gone = [...handles.values()].filter((h) => !names.has(h.name))
     const rows = await Promise.all([
       ...definitions.map(async (definition) => summary(handleOf(definition), definition.steps, definition.error)),
-      ...gone.map(async (handle) => summary(handle, null, 'the pipeline file was removed')),
+      ...gone.map(async (handle) => summary(handle, null, FILE_REMOVED)),
     ])
     return rows.filter((row): row is PipelineSummary => row !== null).sort((a, b) => a.name.localeCompare(b.name))
   }
@@ -107,7 +123,7 @@ export function singlePipeline(handle: Omit<PipelineHandle, 'name'> & { name?: s
 
 async function summary(handle: PipelineHandle, steps: number | null, error: string | null): Promise<PipelineSummary | null> {
   const status = await handle.controller.status()
-  if (error === 'the pipeline file was removed' && !status.is_running) return null
+  if (error === FILE_REMOVED && !status.is_running) return null
   const { is_running, paused, schedule, next_run_at, current_run, last_run } = status
   return { name: handle.name, steps, error, is_running, paused, schedule, next_run_at, current_run, last_run }
 }

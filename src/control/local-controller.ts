@@ -11,6 +11,7 @@ import type { Pipeline } from '../pipeline.js'
 import { sweepTree } from '../daemon/sweep.js'
 import { createTicker, nextRuns } from '../schedule.js'
 import type { DaemonInfo, DaemonLink } from './daemon-link.js'
+import { earlierDaemonMessage, findEarlierDaemon, stopEarlierDaemon, type EarlierState } from './earlier-daemon.js'
 import type { Keeper } from './keeper.js'
 import { abandonRunning, reconcilePipeline } from './reconcile.js'
 
@@ -22,6 +23,8 @@ export interface LocalControllerOptions {
   procs: ProcessControl
   desired: JsonFile<DesiredState>
   state: JsonFile<PipelineStateFile>
+  /** The same state.json read as pipeline-cron 0.1 wrote it: a 0.1 daemon may still run there. */
+  earlierState?: JsonFile<EarlierState>
   runs: RunHistory
   /** Reads and validates the pipeline file (sent along with the start); throws a ConfigError with a one-line message. */
   loadPipeline: () => Promise<Pipeline>
@@ -37,6 +40,19 @@ export interface LocalControllerOptions {
 }
 
 const STOP_SLACK_MS = 5000
+
+const NOT_RUNNING: DaemonStatus = {
+  is_running: false,
+  pid: null,
+  message: 'Daemon is not running',
+  paused: false,
+  schedule: null,
+  started_at: null,
+  next_run_at: null,
+  next_runs: [],
+  current_run: null,
+  last_run: null,
+}
 
 export function createLocalController(options: LocalControllerOptions): CronController {
   const now = options.now ?? (() => new Date())
@@ -77,6 +93,18 @@ export function createLocalController(options: LocalControllerOptions): CronCont
     await options.desired.write({ ...(base as DesiredState), ...patch, home: options.home, updated_at: now().toISOString() })
   }
 
+  /** A pipeline-cron 0.1 daemon that still runs this pipeline (its state.json, in 0.1's shape, names it). */
+  async function earlierDaemon(): Promise<EarlierState | null> {
+    return options.earlierState ? findEarlierDaemon(options.earlierState, options.procs) : null
+  }
+
+  /** Why a pipeline is not running while the daemon is: started on disk before the daemon began, it could not be resumed. */
+  async function notResumed(daemon: DaemonInfo): Promise<string> {
+    const desired = (await options.desired.read()).value
+    if (desired?.state !== 'started' || Date.parse(desired.updated_at) >= Date.parse(daemon.started_at)) return NOT_RUNNING.message
+    return `Not running: the daemon (PID: ${daemon.pid}) could not resume it after a restart; its log says why. Start it again, or stop it to drop it`
+  }
+
   async function lastRun(): Promise<LastRun | null> {
     if (!lastRunCache) {
       const last = (await options.runs.list(50)).find((r) => r.status !== 'running' && r.status !== 'skipped')
@@ -107,6 +135,8 @@ export function createLocalController(options: LocalControllerOptions): CronCont
         await options.link.connect(true)
         const running = options.link.live(name)
         if (running) return { ok: false, reason: 'already_running', pid: options.link.daemon()!.pid }
+        const earlier = await earlierDaemon()
+        if (earlier) return { ok: false, reason: 'already_running', pid: earlier.pid }
         if (await cleanLeftovers()) throw new ApiError(503, 'The daemon holds this pipeline but does not answer; try again')
         const pipeline = await options.loadPipeline()
         // Started on disk but run by no daemon (the keeper gave up): a daemon launched now must not
@@ -115,9 +145,9 @@ export function createLocalController(options: LocalControllerOptions): CronCont
         const daemon = await options.keeper.ensureDaemon()
         // Taken once the daemon is up, so that the run at start and the ticks share one grid.
         const at = now().toISOString()
-        const desired: DesiredState = { state: 'started', home: options.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at }
+        const desired: DesiredState = { state: 'started', home: options.home, schedule: request.schedule, run_immediately: request.runImmediately, anchor: at, paused: false, updated_at: at, pipeline }
         await options.desired.write(desired)
-        const reply = await options.link.ask({ op: 'start', desired, pipeline }, 15_000)
+        const reply = await options.link.ask({ op: 'start', desired }, 15_000)
         if (reply?.ok) return { ok: true, pid: daemon.pid }
         await writeDesired({ state: 'stopped' })
         if (reply && reply.refusal === 'already_running') return { ok: false, reason: 'already_running', pid: daemon.pid }
@@ -133,6 +163,12 @@ export function createLocalController(options: LocalControllerOptions): CronCont
         const live = options.link.live(name)
         const daemon = options.link.daemon()
         if (!live || !daemon) {
+          const earlier = await earlierDaemon()
+          if (earlier) {
+            const { survivors, forced } = await stopEarlierDaemon(earlier, { procs: options.procs, graceMs: options.graceMs, sleep, now: () => now().getTime() })
+            await options.state.remove().catch(() => undefined)
+            return { ok: true, pid: earlier.pid, survivors, forced }
+          }
           await cleanLeftovers()
           await writeDesired({ state: 'stopped' })
           return { ok: false, reason: 'not_running' }
@@ -163,20 +199,11 @@ export function createLocalController(options: LocalControllerOptions): CronCont
         // Nothing of ours runs it: a state file left behind is stale (cleaned only under the lock,
         // so a concurrent start is never undone). Without one, nothing is read but this file.
         const seen = await options.state.read()
+        const earlier = 'corrupt' in seen ? await earlierDaemon() : null
+        if (earlier) return { ...NOT_RUNNING, is_running: true, pid: earlier.pid, message: earlierDaemonMessage(earlier.pid), started_at: earlier.started_at, last_run: await lastRun() }
         if (seen.value || 'corrupt' in seen) await options.lock.withLock(() => cleanLeftovers(), 0).catch(() => undefined)
         const loop = options.keeper.crashLoop()
-        return {
-          is_running: false,
-          pid: null,
-          message: loop ? loop.detail : 'Daemon is not running',
-          paused: false,
-          schedule: null,
-          started_at: null,
-          next_run_at: null,
-          next_runs: [],
-          current_run: null,
-          last_run: await lastRun(),
-        }
+        return { ...NOT_RUNNING, message: loop ? loop.detail : daemon ? await notResumed(daemon) : NOT_RUNNING.message, last_run: await lastRun() }
       }
       // The same pushed state gives the same answer: the next five ticks are worked out once for it.
       if (answered?.live === live && answered.daemon === daemon) return answered.status

@@ -31,6 +31,12 @@ export const desiredStateSchema = z.object({
   anchor: z.string(),
   paused: z.boolean(),
   updated_at: z.string(),
+  /**
+   * The pipeline as the server checked it at start. A daemon that resumes runs this, so a restart
+   * brings back what was started even if the file was edited into an invalid one or removed since
+   * (the file is read again at the next start). Absent in files of earlier builds: their file is read.
+   */
+  pipeline: pipelineSchema.optional(),
 })
 export type DesiredState = z.infer<typeof desiredStateSchema>
 
@@ -91,8 +97,8 @@ const pipelineName = z.string().min(1).max(64)
 /** API server → daemon. Every request gets exactly one reply with the same `id`. */
 export const requestSchema = z.discriminatedUnion('op', [
   z.object({ id: z.number(), op: z.literal('hello') }),
-  // `pipeline`: the file as the server just read and checked it, so it is read once per start.
-  z.object({ id: z.number(), op: z.literal('start'), desired: desiredStateSchema, pipeline: pipelineSchema.optional() }),
+  // `desired.pipeline`: the file as the server just read and checked it, so it is read once per start.
+  z.object({ id: z.number(), op: z.literal('start'), desired: desiredStateSchema }),
   z.object({ id: z.number(), op: z.literal('stop'), pipeline: pipelineName, mode: z.enum(['cancel', 'drain']) }),
   // `expires_at` (ms since the epoch): a request read after it (a daemon frozen meanwhile) starts nothing.
   z.object({ id: z.number(), op: z.literal('run'), pipeline: pipelineName, expires_at: z.number().optional() }),

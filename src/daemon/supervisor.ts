@@ -24,11 +24,12 @@ export interface SupervisorOptions {
   desiredStates: () => Promise<DesiredState[]>
   /** Ends what a dead daemon left of a pipeline (its `running` run, its orphans, its state file). */
   reconcile: (desired: DesiredState) => Promise<Reconciled>
-  /** Builds the scheduler of one pipeline (reads and validates its file; throws a ConfigError). */
   /** Builds the scheduler of one pipeline; without `pipeline`, its file is read (and validated: a ConfigError). */
   openPipeline: (desired: DesiredState, onChange: (live: PipelineLive) => void, pipeline?: Pipeline) => Promise<PipelineScheduler>
   /** A line for the daemon's own diagnostics (its stderr file). */
   report: (line: string) => void
+  /** A line in one pipeline's own log (where its operator looks). */
+  note?: (desired: DesiredState, text: string) => void
   now?: () => Date
   /** How often the daemon checks it still owns its claim and its socket. */
   watchMs?: number
@@ -79,7 +80,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     return options.claim.create(claim)
   }
 
-  async function startPipeline(desired: DesiredState, resumed: boolean, abandoned: RunRecord[] = [], pipeline?: Pipeline): Promise<void> {
+  /** Starts what `desired` says, with the pipeline it carries (as checked at its start), else its file. */
+  async function startPipeline(desired: DesiredState, resumed: boolean, abandoned: RunRecord[] = []): Promise<void> {
     const name = desired.home.name
     starting.add(name)
     cancelIdleExit()
@@ -87,7 +89,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       // Until its start is done (history read, state written) a pipeline is neither pushed nor
       // in a hello: servers never see it half started.
       let ready = false
-      const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live), pipeline)
+      const scheduler = await options.openPipeline(desired, (live) => ready && publish(name, live), desired.pipeline && withName(desired.pipeline))
       await scheduler.start({ resumed, abandoned })
       ready = true
       pipelines.set(name, scheduler)
@@ -106,7 +108,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       const name = request.desired.home.name
       if (pipelines.has(name) || starting.has(name)) return refuse('already_running', `Daemon is already running (PID: ${options.pid})`)
       try {
-        await startPipeline(request.desired, false, [], request.pipeline && withName(request.pipeline))
+        await startPipeline(request.desired, false)
       } catch (err) {
         pipelines.delete(name)
         return refuse('failed', (err as Error).message)
@@ -245,7 +247,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         })
         if (desired.state !== 'started') continue
         const abandoned = left.live ? [] : left.abandoned
-        await startPipeline(desired, true, abandoned).catch((err) => options.report(`could not resume ${desired.home.name}: ${(err as Error).message}`))
+        // What was started, as it was checked then: not the file, which may have changed since.
+        await startPipeline(desired, true, abandoned).catch((err) => {
+          const why = (err as Error).message
+          options.report(`could not resume ${desired.home.name}: ${why}`)
+          options.note?.(desired, `Could not resume the pipeline after a restart: ${why}. It is not running; the daemon tries again at its next start. Start it again once the cause is fixed, or stop it to drop it.`)
+        })
       }
       if (pipelines.size === 0) armIdleExit()
       return true

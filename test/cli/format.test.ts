@@ -49,6 +49,12 @@ describe('formatStatus', () => {
     expect(lines[4]).toMatch(/^Next run: {2}.* \(in 12s\) \(skipped: paused\)$/)
   })
 
+  it('says cluster instead of a pid, and names the worker that runs the step - cluster mode', () => {
+    const lines = formatStatus({ ...status, pid: null, worker: { host: 'worker-2', pid: 4711 } }, plain, now).split('\n')
+    expect(lines[0]).toBe('Daemon:    running (cluster)')
+    expect(lines[3]).toBe('Running:   step 2/5 transform, run r2 (schedule) on worker-2 (PID 4711) since 3s ago')
+  })
+
   it('names the pipeline first - asked with --name', () => {
     expect(formatStatus(status, plain, now, 'orders').split('\n')[0]).toBe('Pipeline:  orders')
   })

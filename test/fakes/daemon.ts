@@ -1,12 +1,13 @@
 import { daemonClaimPath, runsDir, statePath } from '../../adapters/posix/state-paths.js'
 import { reconcilePipeline } from '../../src/control/reconcile.js'
 import { daemonClaimSchema, pipelineStateFileSchema } from '../../src/daemon/protocol.js'
+import { formatLine } from '../../src/log-line.js'
 import { createScheduler } from '../../src/daemon/scheduler.js'
 import { createSupervisor, type SupervisorOptions } from '../../src/daemon/supervisor.js'
 import type { ControlChannel } from '../../src/ports.js'
 import type { MemoryListener } from './control-channel.js'
 import type { FakeDaemon } from './launcher.js'
-import { createMemoryLogWriter } from './log-store.js'
+import { createMemoryLogWriter, writeLog } from './log-store.js'
 import type { MemoryMachine } from './machine.js'
 import { createProcessGate } from './process-gate.js'
 import { createMemoryRunHistory } from './run-history.js'
@@ -66,6 +67,7 @@ export function memoryDaemon(machine: MemoryMachine, o: MemoryDaemonOptions = {}
           now: o.now,
         }),
       report: (line) => gate.act(() => ctx.stderr(`[${new Date().toISOString()}] ${line}\n`)),
+      note: (desired, text) => gate.act(() => writeLog(machine.logFile(desired.home.log_file), formatLine(text, new Date()))),
       now: o.now,
       watchMs: o.watchMs,
       idleExitMs: o.idleExitMs,

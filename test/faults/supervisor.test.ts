@@ -3,7 +3,7 @@
  * the same pipelines and schedules; a server restarted after both processes died resumes them
  * (or not, with --no-resume); a daemon that keeps dying is given up on after 5 restarts a minute.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer, type TestServer } from '../helpers/server.js'
@@ -156,4 +156,44 @@ describe('the keeper', () => {
     expect(again.status, again.text).toBe(200)
     expect((await call(server.url, 'GET', '/metrics')).text).toMatch(/^pipeline_cron_daemon_crash_loop 0$/m)
   }, 60_000)
+
+  it('resumes them as they were started - one file made invalid and another removed, then the daemon killed with SIGKILL', async () => {
+    const server = await serverForTest({ pipelines: THREE })
+    const before = await startAll(server)
+    writeFileSync(join(server.pipelinesDir, 'b.json'), JSON.stringify({ steps: [{ name: 's1', run: 42 }] }))
+    rmSync(join(server.pipelinesDir, 'c.json'))
+    const pid = await daemonPid(server)
+    await kill9(pid)
+    // The file is read again at the next start; a restart brings back what was started.
+    await expectResumed(server, before, pid)
+    expect(readFileSync(server.logOf('b'), 'utf8')).not.toMatch(/Could not resume/)
+  })
+})
+
+describe('a pipeline whose file was removed while it runs', () => {
+  it('stays listed, answers its status and is stopped with its steps - by a server started after the removal', async () => {
+    const first = await serverForTest({ pipelines: THREE })
+    const before = await startAll(first)
+    const marker = markerOf(first, 'a')
+    rmSync(join(first.pipelinesDir, 'a.json'))
+    await first.close()
+    const second = await startServer({ dir: first.dir, pipelines: { b: napper, c: napper } })
+    try {
+      const listed = await waitFor(async () => {
+        const list = (await call(second.url, 'GET', '/api/pipelines')).body.pipelines as any[]
+        return list.find((p) => p.name === 'a') ?? null
+      }, { what: 'a in the list of the new server' })
+      expect(listed).toMatchObject({ is_running: true, error: 'the pipeline file was removed', current_run: { id: before.find((p) => p.name === 'a').current_run.id } })
+      expect((await call(second.url, 'GET', api('a', '/status'))).body).toMatchObject({ is_running: true })
+      const stop = await call(second.url, 'POST', api('a', '/stop'))
+      expect(stop.status, stop.text).toBe(200)
+      await waitFor(() => treeOf(marker).length === 0, { what: "a's nap to be gone" })
+      // Stopped without its file: no longer listed, and its name is unknown again.
+      const after = (await call(second.url, 'GET', '/api/pipelines')).body.pipelines as any[]
+      expect(after.map((p) => p.name)).toEqual(['b', 'c'])
+      expect(after.every((p) => p.is_running)).toBe(true)
+    } finally {
+      await second.close()
+    }
+  })
 })

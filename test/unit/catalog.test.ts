@@ -1,6 +1,6 @@
 /** The pipeline catalog's list: answered again after a change, reused while nothing changed. */
 import { describe, expect, it } from 'vitest'
-import { createCatalog, type PipelineDefinition, type PipelineHandle } from '../../src/control/catalog.js'
+import { createCatalog, FILE_REMOVED, type PipelineDefinition, type PipelineHandle } from '../../src/control/catalog.js'
 import type { DaemonStatus } from '../../src/ports.js'
 
 const stopped: DaemonStatus = { is_running: false, pid: null, message: 'Daemon is not running', paused: false, schedule: null, started_at: null, next_run_at: null, next_runs: [], current_run: null, last_run: null }
@@ -34,5 +34,29 @@ describe('createCatalog list', () => {
     t.definitions.push({ name: 'c', file: '/p/c.json', steps: 2, error: null })
     expect((await t.catalog.list()).map((p) => p.name)).toEqual(['a', 'b', 'c'])
     expect(t.calls()).toBe(7)
+  })
+})
+
+describe('createCatalog, a pipeline the daemon runs without its file', () => {
+  const running: DaemonStatus = { ...stopped, is_running: true, pid: 42, message: 'Daemon is running (PID: 42)' }
+
+  it('lists it with the removed-file error and opens it by name while it runs, then forgets it once it stopped', async () => {
+    let runs = true
+    const open = (d: PipelineDefinition): PipelineHandle => ({ name: d.name, controller: { status: async () => (runs ? running : stopped) } }) as unknown as PipelineHandle
+    const files: PipelineDefinition[] = [{ name: 'b', file: '/p/b.json', steps: 1, error: null }]
+    let changes = 0
+    const catalog = createCatalog({
+      source: { list: async () => files },
+      open,
+      defaultName: null,
+      changes: () => changes,
+      running: () => (runs ? [{ name: 'a', file: '/p/a.json', steps: null, error: null }] : []),
+    })
+    expect(await catalog.list()).toMatchObject([{ name: 'a', steps: null, error: FILE_REMOVED, is_running: true }, { name: 'b', error: null }])
+    expect((await catalog.get('a'))?.name).toBe('a')
+    runs = false
+    changes++
+    expect((await catalog.list()).map((p) => p.name)).toEqual(['b'])
+    expect(await createCatalog({ source: { list: async () => files }, open, defaultName: null, running: () => [] }).get('a')).toBeNull()
   })
 })

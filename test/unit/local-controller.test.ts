@@ -36,6 +36,8 @@ describe('start', () => {
       anchor: expect.any(String),
       paused: false,
       updated_at: expect.any(String),
+      // As checked at this start: what a daemon that resumes it runs.
+      pipeline: s.machine.pipelineFiles.get('/srv/pipeline.json'),
     })
     expect(await s.controller.status()).toMatchObject({ is_running: true, pid: pidOf(r), message: `Daemon is running (PID: ${pidOf(r)})` })
     expect(s.table.signals).toEqual([])
@@ -310,6 +312,24 @@ describe('status', () => {
       current_run: expect.objectContaining({ step: 'transform', index: 2, total: 3, trigger: 'schedule' }),
       last_run: null,
     })
+  })
+
+  it('says the daemon could not resume it - started before the daemon began, by a desired.json without the pipeline, its file removed since', async () => {
+    const s = system({ pipelines: { orders: { name: 'orders', steps: [{ name: 'a', run: 'a' }] }, users: { name: 'users', steps: [{ name: 'b', run: 'b' }] } } })
+    const users = s.pipeline('users')
+    const before = new Date(Date.now() - 60_000).toISOString()
+    await users.desired.write({ state: 'started', home: users.home, schedule: { type: 'interval', interval_seconds: 60 }, run_immediately: false, anchor: before, paused: false, updated_at: before })
+    s.machine.pipelineFiles.delete(users.home.file)
+    const pid = pidOf(await s.pipeline('orders').controller.start(QUIET))
+    expect(await users.controller.status()).toMatchObject({
+      is_running: false,
+      message: `Not running: the daemon (PID: ${pid}) could not resume it after a restart; its log says why. Start it again, or stop it to drop it`,
+    })
+    expect(s.machine.logFile(users.home.log_file).text).toMatch(/Could not resume the pipeline after a restart: \/srv\/pipelines\/users\.json: /)
+    // Stopped, it is dropped: nothing brings it back, and status says only that it is not running.
+    expect(await users.controller.stop('cancel')).toEqual({ ok: false, reason: 'not_running' })
+    expect((await users.desired.read()).value?.state).toBe('stopped')
+    expect((await users.controller.status()).message).toBe('Daemon is not running')
   })
 
   it('sees a daemon another server started - second server on the state dir', async () => {

@@ -342,6 +342,29 @@ describe('start after a crash', () => {
   })
 })
 
+describe('resume from desired.json', () => {
+  it('runs the pipeline desired.json carries, not its file - a file removed since the start', async () => {
+    const t = setup()
+    const gone: Pipeline = { name: 'gone', steps: [{ name: 'work', run: 'work-a' }] }
+    await t.machine.disk.jsonFile('/state/pipelines/gone/desired.json', desiredStateSchema).write(t.desired('gone', { run_immediately: false, pipeline: gone }))
+    await t.launch()
+    const { pipelines } = await (await connect(t.machine.channel)).hello()
+    expect(Object.keys(pipelines)).toEqual(['gone'])
+    expect(t.logOf('gone').text).toMatch(/Daemon resumed after restart \(PID: \d+, interval: 60 seconds, pipeline: gone, 1 step\)\n$/)
+  })
+
+  it('says in the pipeline\'s own log why it could not resume it, and runs the others - an older desired.json without the pipeline, its file removed', async () => {
+    const t = setup()
+    await t.machine.disk.jsonFile('/state/pipelines/gone/desired.json', desiredStateSchema).write(t.desired('gone', { run_immediately: false }))
+    await t.machine.disk.jsonFile('/state/pipelines/a/desired.json', desiredStateSchema).write(t.desired('a', { run_immediately: false }))
+    await t.launch()
+    const { pipelines } = await (await connect(t.machine.channel)).hello()
+    expect(Object.keys(pipelines)).toEqual(['a'])
+    expect(t.logOf('gone').text).toMatch(/\] Could not resume the pipeline after a restart: \/srv\/pipelines\/gone\.json: cannot read the pipeline file \(ENOENT\)\. It is not running; .*stop it to drop it\.\n$/)
+    expect(t.launcher.launches[0]!.stderr()).toContain('could not resume gone: /srv/pipelines/gone.json: cannot read the pipeline file (ENOENT)')
+  })
+})
+
 /** The state file a dead daemon left for the pipeline `desired` describes. */
 function leftStateOf(pid: number, daemonInstance: string, instanceId: string, desired: DesiredState): PipelineStateFile {
   const { anchor, schedule, run_immediately } = desired

@@ -28,14 +28,17 @@ export function formatStatus(s: DaemonStatus, paint: Paint, now = new Date(), na
   const rows: Array<[string, string]> = []
   if (name !== undefined) rows.push(['Pipeline', name])
   const paused = s.is_running && s.paused ? `, ${paint.yellow('paused')}: scheduled runs are skipped until it is resumed` : ''
-  rows.push(['Daemon', s.is_running ? `${paint.green('running')} (PID ${s.pid})${paused}` : paint.yellow('stopped')])
+  // Cluster mode has no daemon pid: the schedule runs in Redis, a run on whichever worker takes it.
+  const where = s.pid === null ? ' (cluster)' : ` (PID ${s.pid})`
+  rows.push(['Daemon', s.is_running ? `${paint.green('running')}${where}${paused}` : paint.yellow('stopped')])
   if (s.schedule) rows.push(['Schedule', describeSchedule(s.schedule)])
   if (s.started_at) rows.push(['Started', when(s.started_at, now)])
   if (s.is_running) {
     if (s.current_run) {
       const c = s.current_run
       const step = c.step ? `step ${c.index}/${c.total} ${paint.bold(c.step)}` : 'starting'
-      rows.push(['Running', `${step}, run ${c.id} (${c.trigger}) since ${relative(c.started_at, now)}`])
+      const on = s.worker ? ` on ${s.worker.host} (PID ${s.worker.pid})` : ''
+      rows.push(['Running', `${step}, run ${c.id} (${c.trigger})${on} since ${relative(c.started_at, now)}`])
     } else rows.push(['Running', paint.dim('idle')])
     if (s.next_run_at) rows.push(['Next run', `${when(s.next_run_at, now)}${s.paused ? ' (skipped: paused)' : ''}`])
   }
