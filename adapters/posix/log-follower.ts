@@ -71,17 +71,22 @@ export function createLogFollower(logFile: string, pollMs = 200, keep = 5) {
     ino = -1
   }
 
+  /** The next block of the open file before `end`, from `pos` (which it moves on); null at the end. */
+  async function nextBlock(end: number): Promise<Buffer | null> {
+    if (!fh || pos >= end) return null
+    const size = Math.min(READ_BLOCK, end - pos)
+    const buf = Buffer.allocUnsafe(size)
+    const { bytesRead } = await fh.read(buf, 0, size, pos)
+    if (bytesRead === 0) return null
+    pos += bytesRead
+    readInPoll += bytesRead
+    return buf.subarray(0, bytesRead)
+  }
+
   /** Reads [pos, end) counting its lines, and emits their number as missed: the text is never decoded. */
   async function countTo(end: number) {
     let missed = 0
-    while (fh && pos < end) {
-      const size = Math.min(READ_BLOCK, end - pos)
-      const buf = Buffer.allocUnsafe(size)
-      const { bytesRead } = await fh.read(buf, 0, size, pos)
-      if (bytesRead === 0) break
-      pos += bytesRead
-      readInPoll += bytesRead
-      const data = buf.subarray(0, bytesRead)
+    for (let data = await nextBlock(end); data; data = await nextBlock(end)) {
       let last = -1
       for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) {
         missed++
@@ -114,14 +119,8 @@ export function createLogFollower(logFile: string, pollMs = 200, keep = 5) {
   /** Reads [pos, end) of the open file and emits its whole lines; far behind, counts most of them as missed. */
   async function readTo(end: number) {
     if (end - pos > SKIP_AHEAD_BYTES) await countTo(end - MAX_QUEUED_BYTES)
-    while (fh && pos < end) {
-      const size = Math.min(READ_BLOCK, end - pos)
-      const buf = Buffer.allocUnsafe(size)
-      const { bytesRead } = await fh.read(buf, 0, size, pos)
-      if (bytesRead === 0) break
-      pos += bytesRead
-      readInPoll += bytesRead
-      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead)
+    for (let block = await nextBlock(end); block; block = await nextBlock(end)) {
+      const data = carry.length ? Buffer.concat([carry, block]) : block
       const lines: string[] = []
       let start = 0
       for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, start)) {
