@@ -49,6 +49,15 @@ it('exits 0 and prints every log line - a pipeline whose steps succeed', async (
   expect(readFileSync(logFile, 'utf8')).toBe(r.stdout)
 })
 
+it('gives the step its pipeline (the file stem), its run id and an empty scheduled time - a manual run', async () => {
+  const file = writePipeline({ steps: [{ name: 'env', run: 'echo "p=$PIPELINE_CRON_PIPELINE id=$PIPELINE_CRON_RUN_ID at=[$PIPELINE_CRON_SCHEDULED_AT]"' }] }, 'nightly.json')
+  const r = await runCli(['run-once', '--pipeline', file])
+  expect(r.code, r.stderr).toBe(0)
+  const line = /\[stdout\] p=(\S*) id=(\S*) at=\[(.*)\]/.exec(r.stdout)
+  expect(line, r.stdout).not.toBeNull()
+  expect(line!.slice(1)).toEqual(['nightly', expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{4}$/), ''])
+})
+
 it('exits 1 and stops at the failed step - a step that exits 3', async () => {
   const file = writePipeline({
     steps: [
