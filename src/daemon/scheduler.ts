@@ -75,7 +75,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
   }
   let timer: ReturnType<typeof setTimeout> | null = null
   let nextAt: Date | null = null
-  let current: { id: string; abort: AbortController; recorded: Promise<unknown>; done: Promise<void> } | null = null
+  let current: { id: string; abort: AbortController; recorded: Promise<unknown>; done: Promise<void>; ending?: boolean } | null = null
   let stopping: Promise<{ survivors: number[] }> | null = null
   const line = (text: string) => options.log.append(formatLine(text, now()))
   const notifier: Notifier | null =
@@ -124,8 +124,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
 
   function wait() {
     if (!nextAt || stopping) return
-    const delay = nextAt.getTime() - now().getTime()
-    timer = setTimeout(onTimer, Math.min(Math.max(delay, 0), MAX_TIMER_MS))
+    timer = setTimeout(onTimer, Math.min(Math.max(nextAt.getTime() - now().getTime(), 0), MAX_TIMER_MS))
   }
 
   function onTimer() {
@@ -140,9 +139,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
 
   function tick(due: Date) {
     if (live.paused) return skip(due, 'paused', 'Skipping scheduled run: the pipeline is paused')
-    if (current) {
-      return skip(due, `previous run ${current.id} still in progress`, `Skipping scheduled run: the previous run (${current.id}) is still in progress`)
-    }
+    if (current) return skip(due, `previous run ${current.id} still in progress`, `Skipping scheduled run: the previous run (${current.id}) is still in progress`)
     begin('schedule', due)
   }
 
@@ -194,6 +191,7 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
     }).then((ran): RunRecord => ({ ...ran, started_at: startedAt, duration_ms: Date.parse(ran.finished_at ?? startedAt) - Date.parse(startedAt) })))
       .then(async (record) => {
         // It started when its tick fired (as its `running` record says), not when its steps began. The record goes first: a status that sees no current run finds the result recorded.
+        if (current?.id === id) current.ending = true
         await options.runs.append(record).catch((err) => line(`Warning: could not record run ${id}: ${(err as Error).message}`))
         const { status, started_at, finished_at, duration_ms } = record
         current = null
@@ -266,6 +264,8 @@ export function createScheduler(options: SchedulerOptions): PipelineScheduler {
       arm(t0)
     },
     async runNow() {
+      // A run whose steps are over is only being recorded (already readable in the history): wait for it.
+      if (current?.ending) await current.done
       if (stopping) return { ok: false, refusal: 'stopping', detail: 'Daemon is stopping' }
       if (current) return { ok: false, refusal: 'busy', detail: `A run is in progress (${current.id})` }
       // Answered once the run is recorded and pushed: a status right after run-now shows it.

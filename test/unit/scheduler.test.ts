@@ -41,6 +41,8 @@ interface SetupOptions {
   history?: RunRecord[]
   /** Each append of the run history takes this long (a busy disk, or 50 runs recorded at once). */
   appendMs?: number
+  /** Each append is readable at once but is answered this much later (a file's close after its write). */
+  settleMs?: number
 }
 
 function setup(o: SetupOptions = {}) {
@@ -50,6 +52,10 @@ function setup(o: SetupOptions = {}) {
   if (o.appendMs) {
     const append = runs.append
     runs.append = (run) => new Promise((resolve) => setTimeout(resolve, o.appendMs)).then(() => append(run))
+  }
+  if (o.settleMs) {
+    const append = runs.append
+    runs.append = (run) => append(run).then(() => new Promise((resolve) => setTimeout(resolve, o.settleMs)))
   }
   const file = createMemoryLogFile()
   const log = createMemoryLogWriter(file)
@@ -317,6 +323,22 @@ describe('run-now', () => {
     expect(await t.s.runNow()).toEqual({ ok: false, refusal: 'busy', detail: `A run is in progress (${id})` })
     await vi.advanceTimersByTimeAsync(5000)
     expect((await t.s.runNow()).ok).toBe(true)
+  })
+
+  it('waits for the run and starts the next, never busy - the finished run is readable in the history, its append not yet answered', async () => {
+    const t = setup({ runImmediately: false, settleMs: 100, scripts: { extract: { exitAfterMs: 1000 } } })
+    await t.s.start({ resumed: false })
+    const starting = t.s.runNow()
+    await vi.advanceTimersByTimeAsync(150)
+    const first = await starting
+    // Its steps end at 1100 ms; the final record's append is answered at 1200 ms.
+    await vi.advanceTimersByTimeAsync(1000)
+    // The history already shows the first run finished, as a client polling it would see.
+    expect(await t.finished()).toMatchObject([{ id: first.ok && first.runId, status: 'success' }])
+    expect(t.s.live().current_run).not.toBeNull()
+    const next = t.s.runNow()
+    await vi.advanceTimersByTimeAsync(200)
+    expect(await next).toEqual({ ok: true, runId: expect.any(String) })
   })
 
   it('refuses with stopping - a drain in progress', async () => {
