@@ -49,13 +49,14 @@ function setup(o: SetupOptions = {}) {
   const table = createFakeProcessTable()
   const stateFile: JsonFile<PipelineStateFile> = createMemoryDisk().jsonFile('/state/state.json', pipelineStateFileSchema)
   const runs = createMemoryRunHistory(o.history ?? [])
-  if (o.appendMs) {
+  if (o.appendMs || o.settleMs) {
     const append = runs.append
-    runs.append = (run) => new Promise((resolve) => setTimeout(resolve, o.appendMs)).then(() => append(run))
-  }
-  if (o.settleMs) {
-    const append = runs.append
-    runs.append = (run) => append(run).then(() => new Promise((resolve) => setTimeout(resolve, o.settleMs)))
+    const pause = (ms?: number) => (ms ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined)
+    runs.append = async (run) => {
+      await pause(o.appendMs)
+      await append(run)
+      await pause(o.settleMs)
+    }
   }
   const file = createMemoryLogFile()
   const log = createMemoryLogWriter(file)
