@@ -66,12 +66,14 @@ describe.concurrent('run deadline', () => {
       name: 'slow',
       timeout_seconds: 1,
       steps: [
-        { name: 'tree', run: localFixture('tree.mjs', '30', join(dir, 'pids')) },
+        // A shell, not a Node fixture: it writes its pids within milliseconds, where Node's start-up
+        // on a loaded CI machine took longer than the 1 s deadline and the tree died before writing.
+        { name: 'tree', run: `sleep 30 & echo "$$ $!" > '${join(dir, 'pids.tmp')}' && mv '${join(dir, 'pids.tmp')}' '${join(dir, 'pids')}'; wait` },
         { name: 'after', run: fixture('print-lines.mjs', '1', '0', 'never') },
       ],
     }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
-    const pids = (await waitFor(() => (existsSync(join(server.dir, 'pids')) ? readFileSync(join(server.dir, 'pids'), 'utf8') : ''), { what: 'the tree to start' })).split(' ').map(Number)
+    const pids = (await waitFor(() => (existsSync(join(server.dir, 'pids')) ? readFileSync(join(server.dir, 'pids'), 'utf8') : ''), { what: 'the tree to start' })).trim().split(' ').map(Number)
     const run = await waitForRuns(server, (runs) => runs.find((r) => r.status !== 'running'), 'the run to end', 15_000)
     expect(run).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/timeout_seconds \(1s\) during step tree/) })
     expect(run.steps).toMatchObject([{ name: 'tree', status: 'timed_out' }, { name: 'after', status: 'not_run', attempts: 0 }])
