@@ -2,11 +2,11 @@
  * What operators expect of a scheduler: step retries with a doubling delay, a deadline for the
  * whole run, pause and resume, and the variables every step gets. Real daemons, real processes.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../helpers/server.js'
-import { call, fixture, isAlive, listRuns, localFixture, logText, serverWithPipeline, startDaemon, status, waitFor, waitForRuns } from './support.js'
+import { call, fixture, isAlive, listRuns, localFixture, logText, serverWithPipeline, shellScript, startDaemon, status, waitFor, waitForFile, waitForRuns } from './support.js'
 
 const attemptsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map(Number)
 
@@ -68,12 +68,12 @@ describe.concurrent('run deadline', () => {
       steps: [
         // A shell, not a Node fixture: it writes its pids within milliseconds, where Node's start-up
         // on a loaded CI machine took longer than the 1 s deadline and the tree died before writing.
-        { name: 'tree', run: `sleep 30 & echo "$$ $!" > '${join(dir, 'pids.tmp')}' && mv '${join(dir, 'pids.tmp')}' '${join(dir, 'pids')}'; wait` },
+        { name: 'tree', run: shellScript(dir, 'tree.sh', `sleep 30 &\necho "$$ $!" > "${dir}/pids.tmp" && mv "${dir}/pids.tmp" "${dir}/pids"\nwait`) },
         { name: 'after', run: fixture('print-lines.mjs', '1', '0', 'never') },
       ],
     }), {}, ctx)
     await startDaemon(server, { interval_seconds: 3600 })
-    const pids = (await waitFor(() => (existsSync(join(server.dir, 'pids')) ? readFileSync(join(server.dir, 'pids'), 'utf8') : ''), { what: 'the tree to start' })).trim().split(' ').map(Number)
+    const pids = (await waitForFile(join(server.dir, 'pids'), 10_000)).trim().split(' ').map(Number)
     const run = await waitForRuns(server, (runs) => runs.find((r) => r.status !== 'running'), 'the run to end', 15_000)
     expect(run).toMatchObject({ status: 'timed_out', reason: expect.stringMatching(/timeout_seconds \(1s\) during step tree/) })
     expect(run.steps).toMatchObject([{ name: 'tree', status: 'timed_out' }, { name: 'after', status: 'not_run', attempts: 0 }])
